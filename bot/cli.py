@@ -1,0 +1,5 @@
+"""Command-line entry point (placeholder during bootstrap)."""
+
+
+def main() -> None:
+    """Entry point."""
