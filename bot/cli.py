@@ -1,5 +1,142 @@
-"""Command-line entry point (placeholder during bootstrap)."""
+"""``takibi``: the command line. Each command builds what it needs from settings, nothing at import."""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import FrameType
+
+import click
+
+from bot.i18n import Locale, Translator
+from bot.logs import configure_logging
+from bot.settings import Settings, SettingsError, load_settings
 
 
+@contextmanager
+def _settings_or_exit() -> Iterator[Settings]:
+    """Settings for a command; a bad setting ends the command with its one line, exit status 2."""
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        click.echo(f"takibi: {exc}", err=True)
+        sys.exit(2)
+    configure_logging(settings.log_level, _secrets(settings))
+    try:
+        yield settings
+    except SettingsError as exc:
+        click.echo(f"takibi: {exc}", err=True)
+        sys.exit(2)
+
+
+def _secrets(settings: Settings) -> tuple[str, ...]:
+    values = (settings.slack_bot_token, settings.slack_signing_secret, settings.slack_app_token)
+    return tuple(v.get_secret_value() for v in values if v is not None)
+
+
+def _t(settings: Settings) -> Translator:
+    return Translator(settings.locale)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="takibi")
 def main() -> None:
-    """Entry point."""
+    """takibi — 焚き火理論のヘルススコアを Slack で / a bonfire-theory health score in Slack."""
+
+
+@main.command()
+@click.option("--http", "force_http", is_flag=True, help="HTTP モードで起動 / serve HTTP even if SLACK_APP_TOKEN is set.")
+@click.option("--host", default="0.0.0.0", show_default=True, help="HTTP の待ち受けアドレス / address to bind.")
+@click.option("--port", default=3000, show_default=True, type=click.IntRange(0, 65535), help="HTTP port.")
+def run(force_http: bool, host: str, port: int) -> None:
+    """Slack アプリを起動します / Run the Slack app (Socket Mode when SLACK_APP_TOKEN is set, else HTTP)."""
+    from bot.app import build
+    from bot.runner import HttpServer, run_socket_mode, wsgi_app
+
+    with _settings_or_exit() as settings:
+        takibi = build(settings)
+        t = _t(settings)
+        if settings.socket_mode and not force_http:
+            click.echo(t("cli.run.socket_mode"))
+            run_socket_mode(takibi.bolt, settings.app_token())
+            return
+        server = HttpServer(wsgi_app(takibi.bolt, takibi.healthy), host=host, port=port)
+        click.echo(t("cli.run.http", url=f"{server.url}/slack/events"))
+        _close_on_signal(server.close)
+        try:
+            server.serve()
+        finally:
+            takibi.close()
+
+
+def _close_on_signal(close: object) -> None:
+    def stop(signum: int, frame: FrameType | None) -> None:
+        threading.Thread(target=close, daemon=True).start()  # type: ignore[arg-type]
+
+    signal.signal(signal.SIGTERM, stop)
+
+
+@main.group()
+def db() -> None:
+    """データベースのマイグレーション / Database migrations."""
+
+
+@db.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """最新のスキーマへ移行します / Migrate the database to REVISION (default: head)."""
+    from storage import migrate
+
+    with _settings_or_exit() as settings:
+        migrate.upgrade(settings.database_url, revision)
+        click.echo(_t(settings)("cli.db.at", revision=migrate.current(settings.database_url) or "base"))
+
+
+@db.command("downgrade")
+@click.argument("revision")
+def db_downgrade(revision: str) -> None:
+    """指定のリビジョンまで戻します / Migrate the database down to REVISION ("base" empties it)."""
+    from storage import migrate
+
+    with _settings_or_exit() as settings:
+        migrate.downgrade(settings.database_url, revision)
+        click.echo(_t(settings)("cli.db.at", revision=migrate.current(settings.database_url) or "base"))
+
+
+@db.command("current")
+def db_current() -> None:
+    """現在のリビジョンを表示します / Show the database's revision and the code's head."""
+    from storage import migrate
+
+    with _settings_or_exit() as settings:
+        t = _t(settings)
+        click.echo(t("cli.db.at", revision=migrate.current(settings.database_url) or "base"))
+        click.echo(t("cli.db.head", revision=migrate.head()))
+
+
+@main.command()
+@click.option("--port", default=0, show_default=True, type=click.IntRange(0, 65535), help="0 picks a free port.")
+def standin(port: int) -> None:
+    """ローカルの Slack 代替サーバを起動します / Serve the local Slack Web API stand-in."""
+    from bot.sandbox import SlackStandIn
+
+    locale = Locale(load_settings().locale) if _settings_ok() else Locale.JA
+    with SlackStandIn(port=port) as server:
+        click.echo(Translator(locale)("cli.standin.ready", url=server.base_url))
+        stopped = threading.Event()
+        signal.signal(signal.SIGTERM, lambda signum, frame: stopped.set())
+        try:
+            stopped.wait()
+        except KeyboardInterrupt:
+            pass
+
+
+def _settings_ok() -> bool:
+    try:
+        load_settings()
+    except SettingsError:
+        return False
+    return True

@@ -9,7 +9,7 @@ resolved to the reader's language first.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from enum import StrEnum
 from functools import cache
 from importlib import resources
@@ -60,12 +60,24 @@ def catalog(locale: Locale) -> Mapping[str, str]:
 
 
 class Translator:
-    """Renders catalog keys for one reader. Cheap to create; catalogs are loaded once per process."""
+    """Renders catalog keys for one reader. Cheap to create; catalogs are loaded once per process.
 
-    __slots__ = ("locale",)
+    The locale may be given as a callable: a request's reader is known before ack, but finding their
+    language may need a Slack call, which must wait until after ack. It is resolved on first use.
+    """
 
-    def __init__(self, locale: Locale) -> None:
-        self.locale = locale
+    __slots__ = ("_locale", "_resolve")
+
+    def __init__(self, locale: Locale | Callable[[], Locale]) -> None:
+        self._locale: Locale | None = locale if isinstance(locale, Locale) else None
+        self._resolve = None if isinstance(locale, Locale) else locale
+
+    @property
+    def locale(self) -> Locale:
+        if self._locale is None:
+            assert self._resolve is not None
+            self._locale = self._resolve()
+        return self._locale
 
     def __call__(self, key: str, /, **params: Any) -> str:
         template = catalog(self.locale).get(key)

@@ -1,0 +1,89 @@
+"""The composition root: builds every long-lived object once, from settings, and wires them together.
+
+Nothing is built at import. ``build()`` is what the runners, the CLI, the demo and the tests call, so
+they all run the same app.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from slack_bolt import App
+from slack_sdk import WebClient
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+import handlers
+from bot import middleware
+from bot.clock import utc_now
+from bot.directory import UserDirectory
+from bot.errors import handle_error
+from bot.settings import Settings, SettingsError
+from bot.slack_api import build_web_client
+from handlers.context import Deps
+from storage import migrate
+from storage.db import Database, is_sqlite
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Takibi:
+    settings: Settings
+    database: Database
+    client: WebClient
+    directory: UserDirectory
+    bolt: App
+
+    def healthy(self) -> bool:
+        try:
+            with self.database.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except SQLAlchemyError:
+            return False
+        return True
+
+    def close(self) -> None:
+        self.database.engine.dispose()
+
+
+def open_database(settings: Settings) -> Database:
+    """SQLite is migrated on start (zero set-up); PostgreSQL must already be at head, because several
+    instances may share it and schema changes there are an operator's decision (`takibi db upgrade`)."""
+    url = settings.database_url
+    if is_sqlite(url):
+        migrate.upgrade(url)
+    else:
+        at, head = migrate.current(url), migrate.head()
+        if at != head:
+            raise SettingsError(
+                f"TAKIBI_DATABASE_URL: the database is at revision {at or 'none'}, takibi needs {head}; "
+                "run `takibi db upgrade` first"
+            )
+    return Database(url)
+
+
+def build(
+    settings: Settings,
+    *,
+    now: Callable[[], datetime] = utc_now,
+    database: Database | None = None,
+) -> Takibi:
+    client = build_web_client(settings.bot_token(), settings.slack_api_url)
+    database = database or open_database(settings)
+    directory = UserDirectory(client, settings.locale)
+    bolt = App(
+        name="takibi",
+        token=settings.bot_token(),
+        signing_secret=settings.signing_secret(),
+        client=client,
+        process_before_response=False,
+        logger=logging.getLogger("takibi.bolt"),
+    )
+    middleware.install(bolt, directory, Deps(database=database, now=now))
+    bolt.error(handle_error)
+    handlers.register(bolt)
+    return Takibi(settings=settings, database=database, client=client, directory=directory, bolt=bolt)

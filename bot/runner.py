@@ -1,0 +1,68 @@
+"""Serving the Bolt app: HTTP (``/slack/events`` under waitress) or Socket Mode.
+
+HTTP mode uses waitress, a production WSGI server with a thread pool, because Bolt's built-in server is
+a single-threaded development server; Slack's 3-second ack rule needs concurrent requests answered.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt import App
+from slack_bolt.adapter.socket_mode import SocketModeHandler
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from waitress.server import create_server
+
+if TYPE_CHECKING:
+    from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
+
+logger = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+HEALTH_PATH = "/healthz"
+HTTP_THREADS = 24
+
+
+def wsgi_app(bolt: App, healthy: Callable[[], bool]) -> WSGIApplication:
+    """``POST /slack/events`` → Bolt (which checks every signature); ``GET /healthz`` → 200/503."""
+    slack = SlackRequestHandler(bolt, path=EVENTS_PATH)
+
+    def application(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") == HEALTH_PATH and environ.get("REQUEST_METHOD") == "GET":
+            ok = healthy()
+            start_response("200 OK" if ok else "503 Service Unavailable", [("Content-Type", "text/plain")])
+            return [b"ok" if ok else b"unhealthy"]
+        return slack(environ, start_response)
+
+    return application
+
+
+class HttpServer:
+    """A waitress server bound at construction (port 0 picks a free port), served by ``serve()``."""
+
+    def __init__(self, application: WSGIApplication, host: str = "127.0.0.1", port: int = 3000) -> None:
+        self._server: Any = create_server(
+            application, host=host, port=port, threads=HTTP_THREADS, ident="takibi", clear_untrusted_proxy_headers=True
+        )
+
+    @property
+    def port(self) -> int:
+        return int(self._server.effective_port)
+
+    @property
+    def url(self) -> str:
+        return f"http://{self._server.effective_host}:{self.port}"
+
+    def serve(self) -> None:
+        logger.info("takibi listening on %s%s", self.url, EVENTS_PATH)
+        self._server.run()
+
+    def close(self) -> None:
+        self._server.close()
+
+
+def run_socket_mode(bolt: App, app_token: str) -> None:
+    """Socket Mode: no public URL needed; Slack pushes requests over a WebSocket."""
+    SocketModeHandler(bolt, app_token=app_token, web_client=bolt.client).start()
