@@ -47,7 +47,7 @@ class Takibi:
         return True
 
     def close(self) -> None:
-        self.database.engine.dispose()
+        self.database.dispose()
 
 
 def open_database(settings: Settings) -> Database:
@@ -77,7 +77,6 @@ def build(
     directory = UserDirectory(client, settings.locale)
     bolt = App(
         name="takibi",
-        token=settings.bot_token(),
         signing_secret=settings.signing_secret(),
         client=client,
         process_before_response=False,

@@ -6,24 +6,32 @@ import signal
 import sys
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
+from pathlib import Path
 from types import FrameType
 
 import click
 
-from bot.i18n import Locale, Translator
+from bot.i18n import Translator
 from bot.logs import configure_logging
 from bot.settings import Settings, SettingsError, load_settings
 
 
 @contextmanager
-def _settings_or_exit() -> Iterator[Settings]:
-    """Settings for a command; a bad setting ends the command with its one line, exit status 2."""
+def _settings_or_exit(*, require_env: bool = True) -> Iterator[Settings]:
+    """Settings for a command; a bad setting ends the command with its one line, exit status 2.
+
+    Commands that bring their own Slack and database (the demo, the stand-in) pass ``require_env=False``:
+    they only read the language and log level, and fall back to the defaults if the environment is bad.
+    """
     try:
         settings = load_settings()
     except SettingsError as exc:
-        click.echo(f"takibi: {exc}", err=True)
-        sys.exit(2)
+        if not require_env:
+            settings = Settings(_env_file=None)
+        else:
+            click.echo(f"takibi: {exc}", err=True)
+            sys.exit(2)
     configure_logging(settings.log_level, _secrets(settings))
     try:
         yield settings
@@ -48,8 +56,15 @@ def main() -> None:
 
 
 @main.command()
-@click.option("--http", "force_http", is_flag=True, help="HTTP モードで起動 / serve HTTP even if SLACK_APP_TOKEN is set.")
-@click.option("--host", default="0.0.0.0", show_default=True, help="HTTP の待ち受けアドレス / address to bind.")
+@click.option(
+    "--http",
+    "force_http",
+    is_flag=True,
+    help="HTTP モードで起動 / serve HTTP even if SLACK_APP_TOKEN is set.",
+)
+@click.option(
+    "--host", default="0.0.0.0", show_default=True, help="HTTP の待ち受けアドレス / address to bind."
+)
 @click.option("--port", default=3000, show_default=True, type=click.IntRange(0, 65535), help="HTTP port.")
 def run(force_http: bool, host: str, port: int) -> None:
     """Slack アプリを起動します / Run the Slack app (Socket Mode when SLACK_APP_TOKEN is set, else HTTP)."""
@@ -118,25 +133,32 @@ def db_current() -> None:
 
 
 @main.command()
-@click.option("--port", default=0, show_default=True, type=click.IntRange(0, 65535), help="0 picks a free port.")
+@click.option(
+    "--workdir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("var/demo"),
+    show_default=True,
+    help="デモ用の作業フォルダ(毎回作り直します)/ working folder, recreated on each run.",
+)
+def demo(workdir: Path) -> None:
+    """デモ: 本物のアプリを Slack 代替サーバで動かします / Run the real app against the Slack stand-in."""
+    from bot.demo import run_demo
+
+    with _settings_or_exit(require_env=False) as settings:
+        run_demo(workdir, settings.locale, click.echo)
+
+
+@main.command()
+@click.option(
+    "--port", default=0, show_default=True, type=click.IntRange(0, 65535), help="0 picks a free port."
+)
 def standin(port: int) -> None:
     """ローカルの Slack 代替サーバを起動します / Serve the local Slack Web API stand-in."""
     from bot.sandbox import SlackStandIn
 
-    locale = Locale(load_settings().locale) if _settings_ok() else Locale.JA
-    with SlackStandIn(port=port) as server:
-        click.echo(Translator(locale)("cli.standin.ready", url=server.base_url))
+    with _settings_or_exit(require_env=False) as settings, SlackStandIn(port=port) as server:
+        click.echo(_t(settings)("cli.standin.ready", url=server.base_url))
         stopped = threading.Event()
         signal.signal(signal.SIGTERM, lambda signum, frame: stopped.set())
-        try:
+        with suppress(KeyboardInterrupt):
             stopped.wait()
-        except KeyboardInterrupt:
-            pass
-
-
-def _settings_ok() -> bool:
-    try:
-        load_settings()
-    except SettingsError:
-        return False
-    return True

@@ -1,8 +1,8 @@
 """The one app-wide error handler.
 
 A listener raises ``handlers.errors.UserFacingError`` (or a subclass) with a catalog key; the handler
-renders it in the reader's language. Anything else is a bug: it is logged with a short id, and the user gets a polite
-message quoting that id, never a traceback.
+renders it in the reader's language. Anything else is a bug: it is logged with a short id, and the user
+gets a polite message quoting that id, never a traceback.
 """
 
 from __future__ import annotations

@@ -46,5 +46,6 @@ def configure_logging(level: str = "INFO", secrets: tuple[str, ...] = ()) -> Non
         root.removeHandler(existing)
     root.addHandler(handler)
     root.setLevel(level)
-    for noisy in ("slack_sdk", "slack_bolt", "apscheduler", "waitress", "alembic"):
+    for noisy in ("slack_sdk", "slack_bolt", "apscheduler", "waitress"):
         logging.getLogger(noisy).setLevel(max(logging.getLevelName(level), logging.INFO))
+    logging.getLogger("alembic").setLevel(max(logging.getLevelName(level), logging.WARNING))

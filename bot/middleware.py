@@ -13,7 +13,7 @@ from bot.i18n import Translator
 
 def install(app: App, directory: UserDirectory, deps: Any) -> None:
     @app.middleware
-    def attach_request_resources(context: BoltContext, next: Callable[[], None]) -> None:  # noqa: A002
+    def attach_request_resources(context: BoltContext, next: Callable[[], None]) -> None:
         user_id = context.user_id
         context["t"] = Translator(lambda: directory.locale_of(user_id))
         context["deps"] = deps

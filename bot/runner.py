@@ -7,6 +7,7 @@ a single-threaded development server; Slack's 3-second ack rule needs concurrent
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -14,6 +15,7 @@ from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from waitress.server import create_server
+from waitress.wasyncore import close_all
 
 if TYPE_CHECKING:
     from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
@@ -43,8 +45,15 @@ class HttpServer:
     """A waitress server bound at construction (port 0 picks a free port), served by ``serve()``."""
 
     def __init__(self, application: WSGIApplication, host: str = "127.0.0.1", port: int = 3000) -> None:
+        self._sockets: dict[int, Any] = {}
         self._server: Any = create_server(
-            application, host=host, port=port, threads=HTTP_THREADS, ident="takibi", clear_untrusted_proxy_headers=True
+            application,
+            map=self._sockets,
+            host=host,
+            port=port,
+            threads=HTTP_THREADS,
+            ident="takibi",
+            clear_untrusted_proxy_headers=True,
         )
 
     @property
@@ -59,10 +68,19 @@ class HttpServer:
         logger.info("takibi listening on %s%s", self.url, EVENTS_PATH)
         self._server.run()
 
+    def serve_in_background(self) -> threading.Thread:
+        """Serve from a daemon thread (tests, the demo, benchmarks); ``close()`` stops it."""
+        thread = threading.Thread(target=self._server.run, name="takibi-http", daemon=True)
+        thread.start()
+        return thread
+
     def close(self) -> None:
-        self._server.close()
+        """Stop from inside waitress's loop: it owns its sockets, so they are closed by a thunk it runs."""
+        self._server.trigger.pull_trigger(lambda: close_all(self._sockets))
+        self._server.task_dispatcher.shutdown(timeout=5)
 
 
 def run_socket_mode(bolt: App, app_token: str) -> None:
     """Socket Mode: no public URL needed; Slack pushes requests over a WebSocket."""
-    SocketModeHandler(bolt, app_token=app_token, web_client=bolt.client).start()
+    handler = SocketModeHandler(bolt, app_token=app_token, web_client=bolt.client)
+    handler.start()  # type: ignore[no-untyped-call]

@@ -22,11 +22,14 @@ from bot.i18n import Locale
 SLACK_API_DEFAULT = "https://slack.com/api/"
 SUPPORTED_DATABASES = ("sqlite", "postgresql")
 
+
 class SettingsError(Exception):
     """A setting is missing or malformed; the message is one line, safe to print."""
 
+
 def default_database_url() -> str:
     return f"sqlite:///{Path.cwd() / 'var' / 'takibi.sqlite3'}"
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
@@ -134,9 +137,11 @@ class Settings(BaseSettings):
             raise SettingsError(f"{name} is not set: takibi needs {what} to talk to Slack")
         return value.get_secret_value()
 
+
 def _env_name(field_name: str) -> str:
     alias = Settings.model_fields[field_name].validation_alias
     return alias if isinstance(alias, str) else field_name.upper()
+
 
 def load_settings(**overrides: Any) -> Settings:
     """Build settings from the environment (and ``.env``); ``overrides`` use the variable names."""

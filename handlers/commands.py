@@ -22,14 +22,21 @@ class SubcommandSpec:
     run: SubcommandRun
 
     def help(self, t: Translate) -> CommandHelp:
-        return CommandHelp(usage=t(f"help.command.{self.name}.usage"), summary=t(f"help.command.{self.name}.summary"))
+        return CommandHelp(
+            usage=t(f"help.command.{self.name}.usage"), summary=t(f"help.command.{self.name}.summary")
+        )
 
 
 def show_help(command: SlashCommandInput, respond: Respond, t: Translate) -> None:
-    respond(**help_message(t, [spec.help(t) for spec in SUBCOMMANDS.values()]).to_payload(), response_type="ephemeral")
+    respond(
+        **help_message(t, [spec.help(t) for spec in SUBCOMMANDS.values()]).to_payload(),
+        response_type="ephemeral",
+    )
 
 
-SUBCOMMANDS: dict[str, SubcommandSpec] = {spec.name: spec for spec in (SubcommandSpec(Subcommand.HELP, show_help),)}
+SUBCOMMANDS: dict[str, SubcommandSpec] = {
+    spec.name: spec for spec in (SubcommandSpec(Subcommand.HELP, show_help),)
+}
 
 
 def takibi_command(ack: Ack, body: dict[str, Any], respond: Respond, t: Translate) -> None:

@@ -14,5 +14,5 @@ class UserFacingError(Exception):
         self.params = params
 
 
-class PermissionDenied(UserFacingError):
+class PermissionDeniedError(UserFacingError):
     """The user may not do this (not a CS member, not the owner or an admin)."""

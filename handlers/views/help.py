@@ -32,11 +32,15 @@ def help_message(t: Translate, commands: Sequence[CommandHelp], unknown: str | N
     blocks: list[Block] = []
     if unknown is not None:
         blocks.append(
-            SectionBlock(block_id=HelpBlock.UNKNOWN, text=MarkdownTextObject(text=t("help.unknown", word=unknown)))
+            SectionBlock(
+                block_id=HelpBlock.UNKNOWN, text=MarkdownTextObject(text=t("help.unknown", word=unknown))
+            )
         )
     blocks.append(HeaderBlock(block_id=HelpBlock.HEADER, text=PlainTextObject(text=t("help.title"))))
     lines = "\n".join(f"`{command.usage}`  {command.summary}" for command in commands)
     blocks.append(SectionBlock(block_id=HelpBlock.COMMANDS, text=MarkdownTextObject(text=lines)))
     blocks.append(DividerBlock())
-    blocks.append(ContextBlock(block_id=HelpBlock.FOOTER, elements=[MarkdownTextObject(text=t("help.footer"))]))
+    blocks.append(
+        ContextBlock(block_id=HelpBlock.FOOTER, elements=[MarkdownTextObject(text=t("help.footer"))])
+    )
     return Message(text=t("help.title"), blocks=blocks)

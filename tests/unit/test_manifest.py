@@ -34,7 +34,9 @@ def test_manifest_validates_against_slacks_schema(
     assert errors == []
 
 
-def test_schema_rejects_a_broken_manifest(validator: jsonschema.Draft7Validator, manifest: dict[str, Any]) -> None:
+def test_schema_rejects_a_broken_manifest(
+    validator: jsonschema.Draft7Validator, manifest: dict[str, Any]
+) -> None:
     broken = json.loads(json.dumps(manifest))
     broken["features"]["slash_commands"][0]["commnd"] = "/takibi"
     broken["display_information"]["name"] = "x" * 40
@@ -44,7 +46,10 @@ def test_schema_rejects_a_broken_manifest(validator: jsonschema.Draft7Validator,
 def test_manifest_declares_what_the_code_registers(manifest: dict[str, Any]) -> None:
     commands = {c["command"] for c in manifest["features"]["slash_commands"]}
     assert commands == {str(c) for c in Command}
-    assert set(manifest["settings"]["event_subscriptions"]["bot_events"]) >= {"app_home_opened", "reaction_added"}
+    assert set(manifest["settings"]["event_subscriptions"]["bot_events"]) >= {
+        "app_home_opened",
+        "reaction_added",
+    }
     assert manifest["settings"]["interactivity"]["is_enabled"] is True
     assert manifest["settings"]["socket_mode_enabled"] is True
     assert manifest["features"]["app_home"]["home_tab_enabled"] is True

@@ -29,7 +29,13 @@ def test_japanese_catalog_is_japanese() -> None:
 
 @pytest.mark.parametrize(
     ("slack_locale", "expected"),
-    [("ja-JP", Locale.JA), ("en-US", Locale.EN), ("en-GB", Locale.EN), ("fr-FR", Locale.JA), (None, Locale.JA)],
+    [
+        ("ja-JP", Locale.JA),
+        ("en-US", Locale.EN),
+        ("en-GB", Locale.EN),
+        ("fr-FR", Locale.JA),
+        (None, Locale.JA),
+    ],
 )
 def test_slack_locales_map_to_ours(slack_locale: str | None, expected: Locale) -> None:
     assert Locale.from_slack(slack_locale, Locale.JA) is expected

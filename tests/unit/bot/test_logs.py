@@ -6,9 +6,7 @@ import pytest
 from bot.logs import SecretRedactingFilter, redact
 
 
-@pytest.mark.parametrize(
-    "token", ["xoxb-123-456-abcDEF", "xoxp-1-2-3", "xapp-1-A123-456-zz", "xoxe.xoxp-1-abc".split(".")[1]]
-)
+@pytest.mark.parametrize("token", ["xoxb-123-456-abcDEF", "xoxp-1-2-3", "xapp-1-A123-456-zz", "xoxs-1-abc"])
 def test_tokens_are_redacted(token: str) -> None:
     assert token not in redact(f"calling Slack with {token} now")
 
@@ -34,7 +32,9 @@ def _logged(filter_: logging.Filter, message: str, *args: object, exc: BaseExcep
 
 
 def test_filter_redacts_arguments_and_configured_secrets() -> None:
-    output = _logged(SecretRedactingFilter(("signing-s3cret",)), "token=%s secret=%s", "xoxb-9-9-zz", "signing-s3cret")
+    output = _logged(
+        SecretRedactingFilter(("signing-s3cret",)), "token=%s secret=%s", "xoxb-9-9-zz", "signing-s3cret"
+    )
     assert "xoxb-9-9-zz" not in output
     assert "signing-s3cret" not in output
     assert "[redacted]" in output

@@ -61,7 +61,11 @@ def test_dotenv_file_is_read(tmp_path: Path) -> None:
         ("SLACK_BOT_TOKEN", SECRET_LOOKING, "SLACK_BOT_TOKEN: must be a bot token starting with xoxb-"),
         ("SLACK_APP_TOKEN", "xoxb-not-an-app-token", "SLACK_APP_TOKEN: must be an app-level token"),
         ("TAKIBI_TIMEZONE", "Mars/Olympus", "TAKIBI_TIMEZONE: unknown time zone 'Mars/Olympus'"),
-        ("TAKIBI_DATABASE_URL", "mysql://root@localhost/x", "TAKIBI_DATABASE_URL: must be a SQLite or PostgreSQL"),
+        (
+            "TAKIBI_DATABASE_URL",
+            "mysql://root@localhost/x",
+            "TAKIBI_DATABASE_URL: must be a SQLite or PostgreSQL",
+        ),
         ("TAKIBI_DATABASE_URL", "not a url", "TAKIBI_DATABASE_URL: is not a database URL"),
         ("TAKIBI_LOCALE", "fr", "TAKIBI_LOCALE: "),
         ("SLACK_API_URL", "ftp://slack", "SLACK_API_URL: must be an http"),

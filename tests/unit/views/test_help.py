@@ -9,7 +9,11 @@ def test_help_message_pinned_json() -> None:
     assert payload == {
         "text": "takibi の使い方",
         "blocks": [
-            {"type": "header", "block_id": "help_header", "text": {"type": "plain_text", "text": "takibi の使い方"}},
+            {
+                "type": "header",
+                "block_id": "help_header",
+                "text": {"type": "plain_text", "text": "takibi の使い方"},
+            },
             {
                 "type": "section",
                 "block_id": "help_commands",

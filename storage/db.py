@@ -1,0 +1,126 @@
+"""Engine and unit of work.
+
+Nothing here runs at import: the composition root calls :func:`make_engine` and builds one
+:class:`Database`, and every listener, job or CLI command does its work inside
+:meth:`Database.unit_of_work`, which is the only place that commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+SQLITE_BUSY_TIMEOUT_MS = 5_000
+"""How long a SQLite writer waits for another writer's lock before failing with "database is locked"."""
+
+SQLITE_BEGIN_OPTION = "takibi_sqlite_begin"
+"""Execution option naming the SQLite BEGIN mode (``"IMMEDIATE"``); see :meth:`Database.unit_of_work`."""
+
+
+def default_sqlite_url(base_dir: Path) -> str:
+    """The zero-setup database: one file under ``<base_dir>/var``."""
+    return f"sqlite:///{base_dir / 'var' / 'takibi.sqlite3'}"
+
+
+def is_sqlite(url: str | URL) -> bool:
+    """True for any SQLite URL (``sqlite://``, ``sqlite+pysqlite://``...)."""
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+def make_engine(url: str, *, sqlite_foreign_keys: bool = True, **kwargs: Any) -> Engine:
+    """Create an engine with the settings takibi relies on.
+
+    For SQLite: the parent folder of a file database is created; every connection gets WAL (readers do
+    not block the writer), ``foreign_keys=ON`` (SQLite's default is off), a busy timeout, and real
+    transactions: the sqlite3 driver's legacy mode does not BEGIN before SELECT or DDL, so reads are
+    not repeatable and migrations are not atomic. Python 3.11 lacks ``sqlite3.Connection.autocommit``,
+    so this uses SQLAlchemy's connect + begin event recipe, which works on every Python version.
+
+    ``sqlite_foreign_keys=False`` is for migrations only: Alembic's batch mode drops and recreates
+    tables, and with enforcement on, dropping a parent table would cascade-delete its children.
+    Extra keyword arguments go to :func:`sqlalchemy.create_engine`.
+    """
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        kwargs.setdefault("pool_pre_ping", True)
+        return create_engine(parsed, **kwargs)
+
+    _create_parent_folder(parsed)
+    engine = create_engine(parsed, **kwargs)
+    foreign_keys = "ON" if sqlite_foreign_keys else "OFF"
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Hand transaction control to SQLAlchemy (see the begin hook); PRAGMAs then run outside any
+        # transaction, which journal_mode and foreign_keys require.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute(f"PRAGMA foreign_keys={foreign_keys}")
+            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+            # The documented pairing with WAL: never corrupts, much faster than FULL; a power cut (not an
+            # app crash) may lose the last commits.
+            cursor.execute("PRAGMA synchronous=NORMAL")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        options = connection.get_execution_options()
+        if options.get("isolation_level") != "AUTOCOMMIT":
+            connection.exec_driver_sql(f"BEGIN {options.get(SQLITE_BEGIN_OPTION, 'DEFERRED')}")
+
+    return engine
+
+
+def _create_parent_folder(url: URL) -> None:
+    database = url.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+
+
+class Database:
+    """The engine and session factory the app shares; one per process."""
+
+    def __init__(self, url_or_engine: str | Engine) -> None:
+        """From a URL (the engine is made by :func:`make_engine`), or from an engine built elsewhere."""
+        self.engine = make_engine(url_or_engine) if isinstance(url_or_engine, str) else url_or_engine
+        # Objects stay readable after commit, so a listener can render what it just saved.
+        self.sessionmaker = sessionmaker(bind=self.engine, expire_on_commit=False)
+
+    @property
+    def url(self) -> str:
+        """The URL to reach this database again (another engine, a subprocess, settings).
+
+        It includes the password: log ``engine.url`` instead, which masks it.
+        """
+        return self.engine.url.render_as_string(hide_password=False)
+
+    @contextmanager
+    def unit_of_work(self, *, immediate: bool = False) -> Iterator[Session]:
+        """Yield a session whose work is committed when the block ends and rolled back if it raises.
+
+        Repositories only add, change and flush; this boundary is the one commit, so a listener or job
+        either applies everything it did or nothing.
+
+        ``immediate=True`` matters on SQLite only, for work that reads and then writes while other
+        threads write too: it takes the write lock at BEGIN (waiting up to the busy timeout), because
+        a deferred transaction whose snapshot went stale fails at its first write with "database is
+        locked" at once, without waiting. It serialises writers, so keep such units short.
+        """
+        with self.sessionmaker.begin() as session:
+            if immediate and self.engine.dialect.name == "sqlite":
+                session.connection(execution_options={SQLITE_BEGIN_OPTION: "IMMEDIATE"})
+            yield session
+
+    def dispose(self) -> None:
+        """Close pooled connections (at shutdown, and before a test drops its database)."""
+        self.engine.dispose()

@@ -1,0 +1,1 @@
+"""Alembic migrations; run them through :mod:`storage.migrate`, which configures Alembic in code."""

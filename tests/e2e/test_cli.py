@@ -1,0 +1,125 @@
+"""The installed ``takibi`` command, run as a person runs it: a subprocess with its own environment."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, inspect
+
+from bot.sandbox import SlackDriver, SlackStandIn
+from storage import migrate
+
+TAKIBI = Path(sys.executable).parent / "takibi"
+
+
+def run(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "TAKIBI_"))}
+    return subprocess.run(
+        [str(TAKIBI), *args],
+        cwd=cwd,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize("args", [["--help"], ["run", "--help"], ["db", "--help"], ["demo", "--help"]])
+def test_help_screens_work(args: list[str], tmp_path: Path) -> None:
+    result = run(args, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "Usage: takibi" in result.stdout
+
+
+def test_db_upgrade_then_downgrade_on_the_default_sqlite(tmp_path: Path) -> None:
+    upgraded = run(["db", "upgrade"], tmp_path)
+    assert upgraded.returncode == 0, upgraded.stderr
+    database = tmp_path / "var" / "takibi.sqlite3"
+    assert database.is_file()
+    assert migrate.head() in upgraded.stdout
+    assert "accounts" in inspect(create_engine(f"sqlite:///{database}")).get_table_names()
+
+    downgraded = run(["db", "downgrade", "base"], tmp_path)
+    assert downgraded.returncode == 0, downgraded.stderr
+    assert "accounts" not in inspect(create_engine(f"sqlite:///{database}")).get_table_names()
+
+
+def test_db_current_speaks_english_when_asked(tmp_path: Path) -> None:
+    result = run(["db", "current"], tmp_path, TAKIBI_LOCALE="en")
+    assert result.returncode == 0, result.stderr
+    assert "Database revision: base" in result.stdout
+    assert f"Code's head revision: {migrate.head()}" in result.stdout
+
+
+def test_a_bad_setting_stops_with_one_line_naming_it(tmp_path: Path) -> None:
+    result = run(["db", "upgrade"], tmp_path, TAKIBI_DATABASE_URL="mysql://root@localhost/takibi")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "takibi: TAKIBI_DATABASE_URL: must be a SQLite or PostgreSQL URL, not mysql"
+    ]
+
+
+def test_run_without_a_token_names_the_missing_variable(tmp_path: Path) -> None:
+    result = run(["run", "--http", "--port", "0"], tmp_path, SLACK_SIGNING_SECRET="s")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "takibi: SLACK_BOT_TOKEN is not set: takibi needs the bot token (xoxb-...) to talk to Slack"
+    ]
+
+
+def test_a_malformed_token_is_refused_without_echoing_it(tmp_path: Path) -> None:
+    result = run(["run"], tmp_path, SLACK_BOT_TOKEN="xoxp-777-SECRETVALUE", SLACK_SIGNING_SECRET="s")
+    assert result.returncode == 2
+    assert "SECRETVALUE" not in result.stderr + result.stdout
+    assert "SLACK_BOT_TOKEN" in result.stderr
+
+
+def test_demo_runs_end_to_end(tmp_path: Path) -> None:
+    result = run(["demo", "--workdir", str(tmp_path / "demo")], tmp_path, TAKIBI_LOCALE="en")
+    assert result.returncode == 0, result.stderr
+    assert "How to use takibi" in result.stdout
+    assert "Traceback" not in result.stderr
+
+
+def test_takibi_run_serves_signed_requests_and_stops_on_sigterm(tmp_path: Path) -> None:
+    secret = "e2e-signing-secret"
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "TAKIBI_"))}
+    with SlackStandIn() as standin:
+        env = {
+            **clean,
+            "PYTHONUNBUFFERED": "1",
+            "SLACK_BOT_TOKEN": "xoxb-1-2-run",
+            "SLACK_SIGNING_SECRET": secret,
+            "SLACK_API_URL": standin.base_url,
+        }
+        process = subprocess.Popen(
+            [str(TAKIBI), "run", "--http", "--host", "127.0.0.1", "--port", "0"],
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            assert process.stdout is not None
+            line = process.stdout.readline()
+            match = re.search(r"(http://\S+/slack/events)", line)
+            assert match, line
+            with SlackDriver(match.group(1), secret, standin) as slack:
+                assert slack.slash_command("help", user_id="U0SATO").status == 200
+                assert standin.wait_until(lambda s: len(s.responses) == 1, timeout=5)
+                assert slack.slash_command("help", user_id="U0SATO", signature="v0=" + "1" * 64).status == 401
+            process.send_signal(signal.SIGTERM)
+            assert process.wait(timeout=10) == 0
+        finally:
+            if process.poll() is None:
+                process.kill()
+    assert standin.responses[0].payload["text"] == "takibi の使い方"
+    assert (tmp_path / "var" / "takibi.sqlite3").is_file(), "starting the app migrates SQLite"
