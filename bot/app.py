@@ -19,11 +19,14 @@ from sqlalchemy.exc import SQLAlchemyError
 import handlers
 from bot import middleware
 from bot.clock import utc_now
+from bot.configfile import default_config_path, load_config
 from bot.directory import UserDirectory
 from bot.errors import handle_error
 from bot.settings import Settings, SettingsError
 from bot.slack_api import build_web_client
 from handlers.context import Deps
+from scoring.config import TakibiConfig
+from scoring.health import compile_config
 from storage import migrate
 from storage.db import Database, is_sqlite
 
@@ -33,6 +36,7 @@ logger = logging.getLogger(__name__)
 @dataclass
 class Takibi:
     settings: Settings
+    config: TakibiConfig
     database: Database
     client: WebClient
     directory: UserDirectory
@@ -66,12 +70,19 @@ def open_database(settings: Settings) -> Database:
     return Database(url)
 
 
+def load_takibi_config(settings: Settings) -> TakibiConfig:
+    """``TAKIBI_CONFIG`` or the shipped default; an invalid file raises ``ConfigFileError`` listing
+    every problem with its line, and the app does not start."""
+    return load_config(settings.config_path or default_config_path(), locale=settings.locale)
+
+
 def build(
     settings: Settings,
     *,
     now: Callable[[], datetime] = utc_now,
     database: Database | None = None,
 ) -> Takibi:
+    config = load_takibi_config(settings)
     client = build_web_client(settings.bot_token(), settings.slack_api_url)
     database = database or open_database(settings)
     directory = UserDirectory(client, settings.locale)
@@ -82,7 +93,10 @@ def build(
         process_before_response=False,
         logger=logging.getLogger("takibi.bolt"),
     )
-    middleware.install(bolt, directory, Deps(database=database, now=now))
+    deps = Deps(database=database, now=now, config=config, scoring=compile_config(config), tz=settings.tz)
+    middleware.install(bolt, directory, deps)
     bolt.error(handle_error)
     handlers.register(bolt)
-    return Takibi(settings=settings, database=database, client=client, directory=directory, bolt=bolt)
+    return Takibi(
+        settings=settings, config=config, database=database, client=client, directory=directory, bolt=bolt
+    )

@@ -12,6 +12,8 @@ from types import FrameType
 
 import click
 
+from bot.cli_config import config_group
+from bot.configfile import ConfigFileError
 from bot.i18n import Translator
 from bot.logs import configure_logging
 from bot.settings import Settings, SettingsError, load_settings
@@ -37,6 +39,10 @@ def _settings_or_exit(*, require_env: bool = True) -> Iterator[Settings]:
         yield settings
     except SettingsError as exc:
         click.echo(f"takibi: {exc}", err=True)
+        sys.exit(2)
+    except ConfigFileError as exc:
+        click.echo(_t(settings)("cli.config.invalid", count=len(exc.issues)), err=True)
+        click.echo(str(exc), err=True)
         sys.exit(2)
 
 
@@ -92,6 +98,9 @@ def _close_on_signal(close: object) -> None:
         threading.Thread(target=close, daemon=True).start()  # type: ignore[arg-type]
 
     signal.signal(signal.SIGTERM, stop)
+
+
+main.add_command(config_group)
 
 
 @main.group()

@@ -10,7 +10,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
+from zoneinfo import ZoneInfo
 
+from scoring.config import TakibiConfig
+from scoring.health import CompiledConfig
 from storage.db import Database
 
 
@@ -29,3 +32,6 @@ class Deps:
 
     database: Database
     now: Callable[[], datetime]
+    config: TakibiConfig
+    scoring: CompiledConfig
+    tz: ZoneInfo

@@ -16,7 +16,16 @@ ALLOWED = {
     "storage": {"storage", "scoring"},
     "scoring": {"scoring"},
 }
-IMPURE_FOR_SCORING = {"sqlalchemy", "slack_sdk", "slack_bolt", "requests", "urllib", "http", "socket", "sqlite3"}
+IMPURE_FOR_SCORING = {
+    "sqlalchemy",
+    "slack_sdk",
+    "slack_bolt",
+    "requests",
+    "urllib",
+    "http",
+    "socket",
+    "sqlite3",
+}
 
 
 def _imports(path: Path) -> set[str]:
