@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -32,6 +33,9 @@ from storage.db import Database, is_sqlite
 
 logger = logging.getLogger(__name__)
 
+LISTENER_THREADS = 16
+"""Work after ack (Slack calls, scoring) runs here; sized above waitress's request threads' share."""
+
 
 @dataclass
 class Takibi:
@@ -41,6 +45,7 @@ class Takibi:
     client: WebClient
     directory: UserDirectory
     bolt: App
+    listener_executor: ThreadPoolExecutor
 
     def healthy(self) -> bool:
         try:
@@ -51,6 +56,8 @@ class Takibi:
         return True
 
     def close(self) -> None:
+        """Let listeners finish the work they started after ack, then release the database."""
+        self.listener_executor.shutdown(wait=True, cancel_futures=False)
         self.database.dispose()
 
 
@@ -86,17 +93,25 @@ def build(
     client = build_web_client(settings.bot_token(), settings.slack_api_url)
     database = database or open_database(settings)
     directory = UserDirectory(client, settings.locale)
+    listener_executor = ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="takibi-listener")
     bolt = App(
         name="takibi",
         signing_secret=settings.signing_secret(),
         client=client,
         process_before_response=False,
         logger=logging.getLogger("takibi.bolt"),
+        listener_executor=listener_executor,
     )
     deps = Deps(database=database, now=now, config=config, scoring=compile_config(config), tz=settings.tz)
     middleware.install(bolt, directory, deps)
     bolt.error(handle_error)
     handlers.register(bolt)
     return Takibi(
-        settings=settings, config=config, database=database, client=client, directory=directory, bolt=bolt
+        settings=settings,
+        config=config,
+        database=database,
+        client=client,
+        directory=directory,
+        bolt=bolt,
+        listener_executor=listener_executor,
     )

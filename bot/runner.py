@@ -46,6 +46,8 @@ class HttpServer:
 
     def __init__(self, application: WSGIApplication, host: str = "127.0.0.1", port: int = 3000) -> None:
         self._sockets: dict[int, Any] = {}
+        self._closed = False
+        self._close_lock = threading.Lock()
         self._server: Any = create_server(
             application,
             map=self._sockets,
@@ -75,7 +77,13 @@ class HttpServer:
         return thread
 
     def close(self) -> None:
-        """Stop from inside waitress's loop: it owns its sockets, so they are closed by a thunk it runs."""
+        """Stop from inside waitress's loop: it owns its sockets, so they are closed by a thunk it runs.
+
+        Safe to call twice (a signal handler and a ``finally`` may both get here)."""
+        with self._close_lock:
+            if self._closed:
+                return
+            self._closed = True
         self._server.trigger.pull_trigger(lambda: close_all(self._sockets))
         self._server.task_dispatcher.shutdown(timeout=5)
 

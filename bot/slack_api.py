@@ -27,11 +27,16 @@ def retry_handlers(max_retries: int = 3) -> list[RetryHandler]:
     ]
 
 
-def build_web_client(token: str, base_url: str, *, max_retries: int = 3) -> WebClient:
+def build_web_client(token: str, base_url: str, *, max_retries: int = 3, retries: bool = True) -> WebClient:
+    """A client that retries on its own (default), or, with ``retries=False``, one that never does.
+
+    The outbox deliverer needs the latter: a connection-error retry re-sends a post whose answer was
+    lost, which duplicates the message; the deliverer reconciles and reschedules in the database instead.
+    """
     return WebClient(
         token=token,
         base_url=base_url,
         timeout=DEFAULT_TIMEOUT_SECONDS,
         logger=logging.getLogger("slack_sdk.web"),
-        retry_handlers=retry_handlers(max_retries),
+        retry_handlers=retry_handlers(max_retries) if retries else [],
     )

@@ -2,7 +2,8 @@
 
 Slack fails in a handful of ways that matter to a sender: 429 with ``Retry-After`` (per method tier, and
 about one message per second per channel for ``chat.postMessage``), 5xx, slow answers, and the worst one
-— accepting a message and losing the answer. Each is a plan entry consulted per call.
+— accepting a message and losing the answer (dropped, or held while the test kills the client). Each is a
+plan entry consulted per call.
 """
 
 from __future__ import annotations
@@ -49,7 +50,12 @@ class FaultPlan:
         self.clear()
 
     def clear(self) -> None:
+        """Forget every fault; answers still held are released, so no server thread waits on."""
         with self._lock:
+            for gate in getattr(self, "_gates", ()):
+                gate.set()
+            self._gates: list[threading.Event] = []
+            self._holds: dict[str, int] = {}
             self._queued: dict[str, deque[_Queued]] = {}
             self._drops: dict[str, int] = {}
             self._rate = 0.0
@@ -66,6 +72,30 @@ class FaultPlan:
             raise ValueError(f"not an HTTP error status: {status}")
         with self._lock:
             self._queued.setdefault(method, deque()).append(_Queued(status, retry_after, times))
+
+    def hold_after_accept(self, method: str, times: int) -> None:
+        with self._lock:
+            self._holds[method] = self._holds.get(method, 0) + times
+
+    def take_hold(self, method: str) -> threading.Event | None:
+        """A gate to wait on before answering this accepted call, if a hold is planned for it."""
+        with self._lock:
+            for key in (method, ANY_METHOD):
+                if self._holds.get(key, 0) > 0:
+                    self._holds[key] -= 1
+                    gate = threading.Event()
+                    self._gates.append(gate)
+                    return gate
+        return None
+
+    def release_held(self) -> int:
+        """Let every held answer go (to whoever still listens). Returns how many were waiting."""
+        with self._lock:
+            gates, self._gates = self._gates, []
+        waiting = sum(not gate.is_set() for gate in gates)
+        for gate in gates:
+            gate.set()
+        return waiting
 
     def fail_after_accept(self, method: str, times: int) -> None:
         with self._lock:

@@ -10,7 +10,8 @@ Routes::
     GET      /_standin/calls           the call record, as JSON
 
 A Web API call goes: latency → decode → unknown method → injected fault → auth → per-channel rate
-limit → the method (under the state lock) → record → answer, or drop the connection unanswered.
+limit → the method (under the state lock) → record → answer, or drop the connection unanswered, or
+hold the answer until the test releases it (outside the lock, so the stand-in keeps serving).
 """
 
 from __future__ import annotations
@@ -33,6 +34,9 @@ from bot.sandbox.state import StandInState
 from bot.sandbox.validation import ApiError
 from bot.sandbox.wire import Reply, decode_api_request, multipart_file, with_warnings
 from bot.sandbox.workspace import JsonDict
+
+HOLD_LIMIT_SECONDS = 60.0
+"""A held answer is sent after this long even if nobody releases it: no server thread waits forever."""
 
 _SCOPES = (
     "chat:write,chat:write.public,commands,im:write,im:history,channels:history,groups:history,"
@@ -73,13 +77,20 @@ class _Handler(BaseHTTPRequestHandler):
         if reply.drop:
             self.close_connection = True  # accepted, then the answer is lost in transit
             return
-        self.send_response(reply.status)
-        self.send_header("Content-Type", reply.content_type)
-        self.send_header("Content-Length", str(len(reply.body)))
-        for name, value in reply.headers.items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(reply.body)
+        if reply.hold is not None:
+            reply.hold.wait(HOLD_LIMIT_SECONDS)  # accepted; the answer waits (the client may die meanwhile)
+        try:
+            self.send_response(reply.status)
+            self.send_header("Content-Type", reply.content_type)
+            self.send_header("Content-Length", str(len(reply.body)))
+            for name, value in reply.headers.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(reply.body)
+        except OSError:
+            if reply.hold is None:
+                raise
+            self.close_connection = True  # the held client is gone: nobody to answer
 
     def log_message(self, format: str, *args: Any) -> None:
         """Silent: the call record is the log."""
@@ -138,9 +149,11 @@ def _api(state: StandInState, method: str, query: str, headers: Mapping[str, str
             answer = error.body()
         answer = with_warnings(answer, request.warnings)
         drop = state.faults.take_drop(method)
-        return _answer(
-            state, method, recorded_params, token, answer, injected="drop" if drop else None, drop=drop
-        )
+        hold = None if drop else state.faults.take_hold(method)
+        injected = "drop" if drop else "hold" if hold is not None else None
+        reply = _answer(state, method, recorded_params, token, answer, injected=injected, drop=drop)
+        reply.hold = hold
+        return reply
 
 
 def _fault(state: StandInState, method: str, params: JsonDict, token: str | None, fault: Fault) -> Reply:

@@ -76,6 +76,7 @@ class SlackStandIn:
         return self
 
     def stop(self) -> None:
+        self._state.faults.release_held()
         server, thread = self._server, self._thread
         self._server, self._thread = None, None
         if server is not None:
@@ -266,6 +267,18 @@ class SlackStandIn:
         """Process the next ``times`` calls normally (the message IS stored), then close the connection
         without answering: Slack accepted it, the app never learns so."""
         self._state.faults.fail_after_accept(method, times)
+
+    def hold_after_accept(self, method: str, times: int = 1) -> None:
+        """Process the next ``times`` calls normally (the message IS stored and recorded with
+        ``injected="hold"``), then hold the HTTP answer until :meth:`release_held` (or 60 s).
+
+        For crash tests: wait until the held call shows in ``calls``, kill the client, then release.
+        """
+        self._state.faults.hold_after_accept(method, times)
+
+    def release_held(self) -> int:
+        """Send every held answer now; returns how many were still waiting."""
+        return self._state.faults.release_held()
 
     def set_failure_rate(
         self,

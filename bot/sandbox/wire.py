@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import threading
 from dataclasses import dataclass, field
 from email.message import Message
 from email.parser import BytesParser
@@ -24,13 +25,15 @@ JSON_STRING_FIELDS = ("blocks", "attachments", "metadata", "view", "files")
 
 @dataclass
 class Reply:
-    """An HTTP answer; ``drop`` closes the connection without sending it (answer lost in transit)."""
+    """An HTTP answer; ``drop`` closes the connection without sending it (answer lost in transit);
+    ``hold`` delays sending it until the gate opens (answer stuck in transit)."""
 
     status: int
     body: bytes
     content_type: str = "application/json; charset=utf-8"
     headers: dict[str, str] = field(default_factory=dict)
     drop: bool = False
+    hold: threading.Event | None = None
 
     @classmethod
     def json(cls, status: int, payload: Any, headers: dict[str, str] | None = None) -> Reply:

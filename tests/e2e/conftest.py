@@ -59,6 +59,7 @@ def running_app(app_settings: Settings, database: Database) -> Iterator[RunningA
     finally:
         server.close()
         thread.join(timeout=5)
+        takibi.close()
 
 
 @pytest.fixture
