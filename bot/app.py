@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from slack_bolt import App
@@ -23,11 +23,14 @@ from bot.clock import utc_now
 from bot.configfile import default_config_path, load_config
 from bot.directory import UserDirectory
 from bot.errors import handle_error
+from bot.middleware import AfterAckPool
+from bot.outbox import DeliveryThread
+from bot.scheduler import JobScheduler
+from bot.services import Services, build_services
 from bot.settings import Settings, SettingsError
 from bot.slack_api import build_web_client
-from handlers.context import Deps
+from handlers import cta
 from scoring.config import TakibiConfig
-from scoring.health import compile_config
 from storage import migrate
 from storage.db import Database, is_sqlite
 
@@ -45,7 +48,13 @@ class Takibi:
     client: WebClient
     directory: UserDirectory
     bolt: App
+    services: Services
     listener_executor: ThreadPoolExecutor
+    after_ack: AfterAckPool
+    delivery: DeliveryThread
+    scheduler: JobScheduler
+    _delivering: bool = field(default=False, init=False)
+    _scheduling: bool = field(default=False, init=False)
 
     def healthy(self) -> bool:
         try:
@@ -55,9 +64,31 @@ class Takibi:
             return False
         return True
 
+    def start_delivery(self) -> None:
+        """Send the outbox (alerts, replies, confirmations) from this process."""
+        if not self._delivering:
+            self.delivery.start()
+            self._delivering = True
+
+    def start_background(self) -> None:
+        """Start what runs beside the listeners: the deliverer and the scheduled jobs (``takibi run``
+        calls this; tests that only need the listeners do not)."""
+        self.start_delivery()
+        if not self._scheduling:
+            self.scheduler.start()
+            self._scheduling = True
+
     def close(self) -> None:
-        """Let listeners finish the work they started after ack, then release the database."""
+        """Stop the jobs, let listeners finish the work they started after ack, stop the deliverer,
+        then release the database."""
+        if self._scheduling:
+            self.scheduler.shutdown(wait=True)
+            self._scheduling = False
         self.listener_executor.shutdown(wait=True, cancel_futures=False)
+        self.after_ack.shutdown()
+        if self._delivering:
+            self.delivery.stop()
+            self._delivering = False
         self.database.dispose()
 
 
@@ -92,6 +123,7 @@ def build(
     config = load_takibi_config(settings)
     client = build_web_client(settings.bot_token(), settings.slack_api_url)
     database = database or open_database(settings)
+    services = build_services(settings, config, database, now=now)
     directory = UserDirectory(client, settings.locale)
     listener_executor = ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="takibi-listener")
     bolt = App(
@@ -102,9 +134,9 @@ def build(
         logger=logging.getLogger("takibi.bolt"),
         listener_executor=listener_executor,
     )
-    deps = Deps(database=database, now=now, config=config, scoring=compile_config(config), tz=settings.tz)
-    middleware.install(bolt, directory, deps)
+    after_ack = middleware.install(bolt, directory, services.deps)
     bolt.error(handle_error)
+    cta.attach(bolt, services.alerts)
     handlers.register(bolt)
     return Takibi(
         settings=settings,
@@ -113,5 +145,9 @@ def build(
         client=client,
         directory=directory,
         bolt=bolt,
+        services=services,
         listener_executor=listener_executor,
+        after_ack=after_ack,
+        delivery=DeliveryThread(services.deliverer),
+        scheduler=services.scheduler(),
     )

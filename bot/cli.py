@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
+import logging
+import os
 import signal
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 import click
 
 from bot.cli_config import config_group
+from bot.cli_digest import digest_command
+from bot.cli_jobs import jobs_group
+from bot.cli_pull import pull_command
+from bot.cli_rules import rules_group
+from bot.cli_score import accounts_group, sample_group, score_command
 from bot.configfile import ConfigFileError
-from bot.i18n import Translator
+from bot.errors import new_error_id
+from bot.i18n import Locale, Translator
 from bot.logs import configure_logging
 from bot.settings import Settings, SettingsError, load_settings
 
@@ -55,7 +64,26 @@ def _t(settings: Settings) -> Translator:
     return Translator(settings.locale)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class TakibiGroup(click.Group):
+    """Every command runs under one guard: an unexpected error is logged with an id, and the person
+    at the terminal gets one line quoting it, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit, KeyboardInterrupt):
+            raise
+        except Exception as exc:
+            error_id = new_error_id()
+            log = logging.getLogger("takibi.cli")
+            log.error("unexpected error %s: %s: %s", error_id, type(exc).__name__, exc)
+            log.debug("traceback of %s (shown with TAKIBI_LOG_LEVEL=DEBUG)", error_id, exc_info=exc)
+            locale = Locale.EN if os.environ.get("TAKIBI_LOCALE", "").lower() == "en" else Locale.JA
+            click.echo(Translator(locale)("cli.unexpected", error_id=error_id), err=True)
+            sys.exit(1)
+
+
+@click.group(cls=TakibiGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="takibi")
 def main() -> None:
     """takibi — 焚き火理論のヘルススコアを Slack で / a bonfire-theory health score in Slack."""
@@ -79,10 +107,14 @@ def run(force_http: bool, host: str, port: int) -> None:
 
     with _settings_or_exit() as settings:
         takibi = build(settings)
+        takibi.start_background()
         t = _t(settings)
         if settings.socket_mode and not force_http:
             click.echo(t("cli.run.socket_mode"))
-            run_socket_mode(takibi.bolt, settings.app_token())
+            try:
+                run_socket_mode(takibi.bolt, settings.app_token())
+            finally:
+                takibi.close()
             return
         server = HttpServer(wsgi_app(takibi.bolt, takibi.healthy), host=host, port=port)
         click.echo(t("cli.run.http", url=f"{server.url}/slack/events"))
@@ -93,14 +125,21 @@ def run(force_http: bool, host: str, port: int) -> None:
             takibi.close()
 
 
-def _close_on_signal(close: object) -> None:
+def _close_on_signal(close: Callable[[], None]) -> None:
     def stop(signum: int, frame: FrameType | None) -> None:
-        threading.Thread(target=close, daemon=True).start()  # type: ignore[arg-type]
+        threading.Thread(target=close, daemon=True).start()
 
     signal.signal(signal.SIGTERM, stop)
 
 
 main.add_command(config_group)
+main.add_command(digest_command)
+main.add_command(jobs_group(_settings_or_exit))
+main.add_command(pull_command)
+main.add_command(rules_group)
+main.add_command(score_command)
+main.add_command(accounts_group)
+main.add_command(sample_group)
 
 
 @main.group()

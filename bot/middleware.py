@@ -1,20 +1,113 @@
-"""Per-request resources for listeners: the reader's translator (``t``) and the handlers' deps."""
+"""Per-request resources for listeners, as Bolt context keys (Bolt passes them by parameter name):
+the reader's translator (``t``), the handlers' deps (``deps``), the access policy (``access``), the
+CTA engine run after a change (``ctas``) and the pool that runs work after an ack (``later``)."""
 
 from __future__ import annotations
 
+import logging
+import secrets
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, datetime, time
 from typing import Any
 
 from slack_bolt import App, BoltContext
 
-from bot.directory import UserDirectory
-from bot.i18n import Translator
+from bot.calendar import calendar_around
+from bot.directory import Memberships, UserDirectory
+from bot.i18n import Locale, Translator
+from handlers.metadata import locale_hint
+from handlers.services.access import AccessPolicy
+from handlers.services.assess import CtaHooks, QuietNotifier
+from handlers.services.ctas import CtaEngine
+from scoring.calendar import BusinessCalendar
+
+logger = logging.getLogger(__name__)
+
+_LOCALES = frozenset(locale.value for locale in Locale)
+AFTER_ACK_WORKERS = 2
+"""Enough to overlap Slack round trips; more would only add threads competing for the one GIL with the
+threads answering acks (and SQLite takes one writer at a time anyway)."""
 
 
-def install(app: App, directory: UserDirectory, deps: Any) -> None:
+class AfterAckPool:
+    """Runs listeners' work after their ack on its own threads (``handlers.assess.AfterAck``).
+
+    Bolt runs each listener, ack included, on a thread pool of a few workers; work kept there (storing,
+    re-scoring, calling Slack) would delay the acks of the requests queued behind it. Here it waits in
+    its own queue instead, and Bolt's workers are free for the next ack. A failure is logged with an id
+    (the work itself tells the user what it can).
+    """
+
+    def __init__(self, workers: int = AFTER_ACK_WORKERS) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="takibi-after-ack")
+        self._waiting: set[str] = set()
+        self._lock = threading.Lock()
+
+    def __call__(self, work: Callable[[], None], /, *, describe: str, key: str | None = None) -> None:
+        """Queue ``work``. With a ``key``, work already waiting under that key (not yet started) makes
+        this a no-op: it will run soon anyway and see everything done until then (a Home refresh
+        after each of ten quick changes runs once or twice, not ten times)."""
+        if key is not None:
+            with self._lock:
+                if key in self._waiting:
+                    return
+                self._waiting.add(key)
+        self._pool.submit(self._run, work, describe, key)
+
+    def _run(self, work: Callable[[], None], describe: str, key: str | None) -> None:
+        if key is not None:
+            with self._lock:
+                self._waiting.discard(key)
+        try:
+            work()
+        except Exception:
+            logger.exception("work after ack failed: %s (error %s)", describe, secrets.token_hex(4))
+
+    def shutdown(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=False)
+
+
+def install(
+    app: App, directory: UserDirectory, deps: Any, *, engine: CtaEngine | None = None
+) -> AfterAckPool:
+    """Attach the resources middleware; returns the after-ack pool for the app to shut down.
+
+    ``engine``: the composition root's CTA engine; without one, an engine like it is built here (the
+    team's business calendar, so due dates skip weekends and holidays). CTA alerts are announced by the
+    notifier that ``handlers.cta.attach`` puts in place of the quiet one.
+    """
+    settings = deps.config.access
+    access = AccessPolicy(settings, Memberships(app.client, ttl=float(settings.cache_seconds)))
+    ctas = CtaHooks(engine or _engine(deps), QuietNotifier())
+    later = AfterAckPool()
+
     @app.middleware
-    def attach_request_resources(context: BoltContext, next: Callable[[], None]) -> None:
+    def attach_request_resources(
+        context: BoltContext, body: dict[str, Any], next: Callable[[], None]
+    ) -> None:
         user_id = context.user_id
-        context["t"] = Translator(lambda: directory.locale_of(user_id))
+        # A modal of ours carries its reader's language, so answering its submission (errors go out
+        # with the ack) needs no Slack call; anything else resolves the language lazily, after ack.
+        hint = locale_hint(body)
+        if hint is not None and hint in _LOCALES:
+            context["t"] = Translator(Locale(hint))
+        else:
+            context["t"] = Translator(lambda: directory.locale_of(user_id))
         context["deps"] = deps
+        context["access"] = access
+        context["ctas"] = ctas
+        context["later"] = later
         next()
+
+    return later
+
+
+def _engine(deps: Any) -> CtaEngine:
+    config, tz = deps.config, deps.tz
+
+    def calendar_for(day: date) -> BusinessCalendar:
+        return calendar_around(config.schedule, datetime.combine(day, time(12), tzinfo=tz), tz)
+
+    return CtaEngine.from_config(config, calendar_for=calendar_for, health=deps.scoring)

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import commands
+from handlers import assess, commands, cta, home, status, touchpoint
 
 
 def register(app: App) -> None:
     """Attach every listener to the Bolt app; called once by the composition root."""
     commands.register(app)
+    assess.register(app)
+    status.register(app)
+    touchpoint.register(app)
+    home.register(app)
+    cta.register(app)

@@ -1,19 +1,39 @@
-"""``/takibi <subcommand>``: one entry point that acks at once, then answers by ``response_url``."""
+"""``/takibi <subcommand>``: one entry point that acks at once, then runs the subcommand.
+
+The registry below is the one list of subcommands: ``/takibi help`` is built from it, in the reader's
+language (``help.command.<name>.usage`` / ``.summary`` in the catalogs). Subcommands answer by
+``response_url`` (ephemeral) or open a modal with the command's trigger id.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
 
-from handlers.context import Translate
+from handlers import assess, status
+from handlers.context import Deps, Translate
 from handlers.forms import SlashCommandInput
 from handlers.ids import Command, Subcommand
+from handlers.services.access import AccessPolicy
+from handlers.surface import AfterAck
 from handlers.views.help import CommandHelp, help_message
 
-SubcommandRun = Callable[[SlashCommandInput, Respond, Translate], None]
+
+class SubcommandRun(Protocol):
+    def __call__(
+        self,
+        command: SlashCommandInput,
+        *,
+        respond: Respond,
+        client: WebClient,
+        t: Translate,
+        deps: Deps,
+        access: AccessPolicy,
+        later: AfterAck,
+    ) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,7 +47,16 @@ class SubcommandSpec:
         )
 
 
-def show_help(command: SlashCommandInput, respond: Respond, t: Translate) -> None:
+def show_help(
+    command: SlashCommandInput,
+    *,
+    respond: Respond,
+    client: WebClient,
+    t: Translate,
+    deps: Deps,
+    access: AccessPolicy,
+    later: AfterAck,
+) -> None:
     respond(
         **help_message(t, [spec.help(t) for spec in SUBCOMMANDS.values()]).to_payload(),
         response_type="ephemeral",
@@ -35,11 +64,27 @@ def show_help(command: SlashCommandInput, respond: Respond, t: Translate) -> Non
 
 
 SUBCOMMANDS: dict[str, SubcommandSpec] = {
-    spec.name: spec for spec in (SubcommandSpec(Subcommand.HELP, show_help),)
+    spec.name: spec
+    for spec in (
+        SubcommandSpec(Subcommand.ASSESS, assess.run_assess),
+        SubcommandSpec(Subcommand.STATUS, status.run_status),
+        SubcommandSpec(Subcommand.MINE, status.run_mine),
+        SubcommandSpec(Subcommand.CTAS, status.run_ctas),
+        SubcommandSpec(Subcommand.HELP, show_help),
+    )
 }
 
 
-def takibi_command(ack: Ack, body: dict[str, Any], respond: Respond, t: Translate) -> None:
+def takibi_command(  # noqa: PLR0917 - Bolt passes arguments by name
+    ack: Ack,
+    body: dict[str, Any],
+    respond: Respond,
+    client: WebClient,
+    t: Translate,
+    deps: Deps,
+    access: AccessPolicy,
+    later: AfterAck,
+) -> None:
     ack()
     command = SlashCommandInput.model_validate(body)
     spec = SUBCOMMANDS.get(command.subcommand or Subcommand.HELP)
@@ -48,7 +93,7 @@ def takibi_command(ack: Ack, body: dict[str, Any], respond: Respond, t: Translat
         message = help_message(t, commands, unknown=command.subcommand)
         respond(**message.to_payload(), response_type="ephemeral")
         return
-    spec.run(command, respond, t)
+    spec.run(command, respond=respond, client=client, t=t, deps=deps, access=access, later=later)
 
 
 def register(app: App) -> None:

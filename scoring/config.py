@@ -26,6 +26,11 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 from pydantic import model_validator as _model_validator
 from pydantic_core import PydanticCustomError
 
+from scoring.config_access import AccessSettings, access_problems
+from scoring.config_connectors import ConnectorSettings, connector_problems
+from scoring.config_digest import DigestSettings
+from scoring.config_rules import CtaSettings, Rule, cta_problems, rules_problems
+from scoring.config_schedule import ScheduleConfig, schedule_problems
 from scoring.model import Element, Role, Text
 
 SCHEMA_VERSION = 1
@@ -250,6 +255,12 @@ class TakibiConfig(_Model):
     aggregation: Aggregation = Aggregation()
     grades: tuple[Grade, ...]
     reference_accounts: dict[str, GradeNumber] = Field(default_factory=dict)
+    access: AccessSettings = AccessSettings()
+    rules: tuple[Rule, ...] = ()
+    cta: CtaSettings = CtaSettings()
+    connectors: tuple[ConnectorSettings, ...] = ()
+    schedule: ScheduleConfig = ScheduleConfig()
+    digest: DigestSettings = DigestSettings()
 
     @field_validator("reference_accounts", mode="before")
     @classmethod
@@ -273,7 +284,16 @@ class TakibiConfig(_Model):
     @cached_property
     def config_version(self) -> str:
         """A short hash of the meaning: key order and spelled-out defaults do not change it."""
-        canonical = {"schema": SCHEMA_VERSION, "config": self.model_dump(mode="json", exclude_defaults=True)}
+        # Who may use takibi does not change what a score means, so ``access`` is left out; nor do the
+        # CTA rules and settings, which carry their own version (``scoring.rules.rules_version``); nor
+        # does where the usage data is pulled from (``connectors``), nor when jobs run (``schedule``).
+        # Nor does what the weekly digest counts (``digest``).
+        meaning = self.model_dump(
+            mode="json",
+            exclude_defaults=True,
+            exclude={"access", "rules", "cta", "connectors", "schedule", "digest"},
+        )
+        canonical = {"schema": SCHEMA_VERSION, "config": meaning}
         blob = json.dumps(canonical, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:12]
 
@@ -417,6 +437,34 @@ def _check_grades(config: TakibiConfig) -> Iterator[ConfigProblem]:
             )
 
 
+def _check_access(config: TakibiConfig) -> Iterator[ConfigProblem]:
+    for problem in access_problems(config.access):
+        yield ConfigProblem(("access", *problem.loc), problem.key, problem.params)
+
+
+def _check_rules(config: TakibiConfig) -> Iterator[ConfigProblem]:
+    metrics = {m.id for m in config.fire.metrics}
+    for problem in rules_problems(config.rules, metrics=metrics, segments=config.segment_ids()):
+        yield ConfigProblem(("rules", *problem.loc), problem.key, problem.params, problem.on_key)
+
+
+def _check_connectors(config: TakibiConfig) -> Iterator[ConfigProblem]:
+    pulled = {m.id for m in config.fire.metrics if m.id != ONBOARDING_DELAY}
+    builtin = {ONBOARDING_DELAY}
+    for problem in connector_problems(config.connectors, pulled_metrics=pulled, builtin_metrics=builtin):
+        yield ConfigProblem(("connectors", *problem.loc), problem.key, problem.params, problem.on_key)
+
+
+def _check_cta(config: TakibiConfig) -> Iterator[ConfigProblem]:
+    for problem in cta_problems(config.cta, segments=config.segment_ids()):
+        yield ConfigProblem(("cta", *problem.loc), problem.key, problem.params, problem.on_key)
+
+
+def _check_schedule(config: TakibiConfig) -> Iterator[ConfigProblem]:
+    for problem in schedule_problems(config.schedule):
+        yield ConfigProblem(("schedule", *problem.loc), problem.key, problem.params, problem.on_key)
+
+
 _CHECKS: tuple[Callable[[TakibiConfig], Iterator[ConfigProblem]], ...] = (
     _check_segments,
     _check_elements,
@@ -424,4 +472,9 @@ _CHECKS: tuple[Callable[[TakibiConfig], Iterator[ConfigProblem]], ...] = (
     _check_wind,
     _check_fire,
     _check_grades,
+    _check_access,
+    _check_rules,
+    _check_cta,
+    _check_connectors,
+    _check_schedule,
 )

@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from typing import Any
 
-from scoring.aggregation import Overall, aggregate
+from scoring.aggregation import Overall, tightest_cap
 from scoring.compiled import (
     FIRE,
     WIND,
@@ -332,32 +332,49 @@ def _result(  # noqa: PLR0917
     s1 = sums[1] / k1 if k1 > 0 else None
     s2 = sums[2] / k2 if k2 > 0 else None
     s3 = sums[3] / k3 if k3 > 0 else None
-    scores = (s0, s1, s2, s3)
     grades = (
         None if s0 is None else bisect_right(bounds, s0) + 1,
         None if s1 is None else bisect_right(bounds, s1) + 1,
         None if s2 is None else bisect_right(bounds, s2) + 1,
         None if s3 is None else bisect_right(bounds, s3) + 1,
     )
-    overall = aggregate(scores, grades, weights, compiled.caps, compiled.ceilings)
+    # aggregation.aggregate, inlined: the weighted mean of the known elements, then the caps.
+    w0, w1, w2, w3 = weights
+    total = known_weight = 0.0
+    if s0 is not None and w0 > 0:
+        total += w0 * s0
+        known_weight += w0
+    if s1 is not None and w1 > 0:
+        total += w1 * s1
+        known_weight += w1
+    if s2 is not None and w2 > 0:
+        total += w2 * s2
+        known_weight += w2
+    if s3 is not None and w3 > 0:
+        total += w3 * s3
+        known_weight += w3
+    base = score = total / known_weight if known_weight > 0 else None
+    capped_by: int | None = None
+    caps = compiled.caps
+    if base is not None and caps:
+        limit, by = tightest_cap(grades, weights, caps)
+        ceiling = compiled.ceilings[limit]
+        if by is not None and base > ceiling:
+            score, capped_by = ceiling, by
     shares = compiled.shares
     confidence = shares[0] * k0 + shares[1] * k1 + shares[2] * k2 + shares[3] * k3
 
     reasons: list[Reason] = []
-    if overall.capped_by is not None:
-        reasons.append(_cap_reason(compiled, overall.capped_by, grades, overall))
-    if items and overall.base is not None:
+    if capped_by is not None:
+        reasons.append(_cap_reason(compiled, capped_by, grades, Overall(score, base, capped_by, limit)))
+    if items and base is not None:
         # Impact on the overall score: the element's share of the known element weight times the
         # item's share of its element's known weight, times how far the item is from the middle.
-        known_weight = 0.0
-        for e in range(4):
-            if scores[e] is not None and weights[e] > 0:
-                known_weight += weights[e]
         factor = (
-            weights[0] / known_weight / k0 if k0 > 0 else 0.0,
-            weights[1] / known_weight / k1 if k1 > 0 else 0.0,
-            weights[2] / known_weight / k2 if k2 > 0 else 0.0,
-            weights[3] / known_weight / k3 if k3 > 0 else 0.0,
+            w0 / known_weight / k0 if k0 > 0 else 0.0,
+            w1 / known_weight / k1 if k1 > 0 else 0.0,
+            w2 / known_weight / k2 if k2 > 0 else 0.0,
+            w3 / known_weight / k3 if k3 > 0 else 0.0,
         )
         strength = [-abs(factor[it[0]] * it[1]) for it in items]
         for i in sorted(range(len(items)), key=strength.__getitem__)[: compiled.max_reasons - len(reasons)]:
@@ -376,7 +393,6 @@ def _result(  # noqa: PLR0917
             unknowns.append(new_reason(key, params, -weight_share[i]))
 
     t0, t1, t2, t3 = totals
-    score = overall.score
     return new_health_result(
         facts.account_id,
         day.today,
@@ -392,7 +408,7 @@ def _result(  # noqa: PLR0917
         ),
         tuple(reasons),
         tuple(unknowns),
-        None if overall.capped_by is None else ELEMENTS[overall.capped_by],
+        None if capped_by is None else ELEMENTS[capped_by],
     )
 
 

@@ -203,7 +203,7 @@ class HealthResult:
 # A frozen dataclass's __init__ sets each field through object.__setattr__, which costs about twice
 # as much as setting the slots directly. Scoring builds ~10 result objects per account for 100,000
 # accounts, so it uses these constructors; they make exactly the objects the normal __init__ makes
-# (none of these classes has a __post_init__).
+# (none of these classes has a __post_init__, except MetricSeries whose check the caller vouches for).
 
 _new = object.__new__
 
@@ -250,6 +250,30 @@ def new_reason(key: str, params: Mapping[str, object], impact: float) -> Reason:
     _reason_params(reason, params)
     _reason_impact(reason, impact)
     return reason
+
+
+_series_dates, _series_values = _setter(MetricSeries, "dates"), _setter(MetricSeries, "values")
+_answer_question_id, _answer_value, _answer_answered_on = (
+    _setter(Answer, n) for n in ("question_id", "value", "answered_on")
+)
+
+
+def new_answer(question_id: str, value: AnswerValue, answered_on: date) -> Answer:
+    """``Answer(...)`` for loaders that build twenty per account."""
+    answer: Answer = _new(Answer)
+    _answer_question_id(answer, question_id)
+    _answer_value(answer, value)
+    _answer_answered_on(answer, answered_on)
+    return answer
+
+
+def new_metric_series(dates: tuple[date, ...], values: tuple[float, ...]) -> MetricSeries:
+    """A series whose dates the caller guarantees strictly increasing and as many as the values (rows
+    read in primary-key order): skips the O(n) check of ``MetricSeries.__post_init__``."""
+    series: MetricSeries = _new(MetricSeries)
+    _series_dates(series, dates)
+    _series_values(series, values)
+    return series
 
 
 def new_element_result(

@@ -123,3 +123,32 @@ def test_takibi_run_serves_signed_requests_and_stops_on_sigterm(tmp_path: Path) 
                 process.kill()
     assert standin.responses[0].payload["text"] == "takibi の使い方"
     assert (tmp_path / "var" / "takibi.sqlite3").is_file(), "starting the app migrates SQLite"
+
+
+def test_run_refuses_an_invalid_config_file_with_every_line(tmp_path: Path) -> None:
+    config = tmp_path / "takibi.yml"
+    config.write_text("segments:\n  - id: SMB\n    label: {ja: 中小, en: SMB}\nwieght: 3\n", encoding="utf-8")
+    result = run(
+        ["run", "--http"],
+        tmp_path,
+        SLACK_BOT_TOKEN="xoxb-1-2-3",
+        SLACK_SIGNING_SECRET="s",
+        TAKIBI_CONFIG=str(config),
+        TAKIBI_LOCALE="en",
+    )
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert lines[0].startswith("takibi cannot start: the configuration file has")
+    assert any(line.startswith(f"{config}:4:1: wieght: unknown key 'wieght'") for line in lines), lines
+    assert "Traceback" not in result.stderr
+
+
+def test_an_unexpected_error_gives_one_line_with_an_error_id_not_a_traceback(tmp_path: Path) -> None:
+    not_a_database = tmp_path / "a-folder"
+    not_a_database.mkdir()
+    result = run(
+        ["db", "upgrade"], tmp_path, TAKIBI_DATABASE_URL=f"sqlite:///{not_a_database}", TAKIBI_LOCALE="en"
+    )
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert re.search(r"an unexpected error occurred \(error id [0-9a-f]{8}\)", result.stderr), result.stderr

@@ -1,0 +1,343 @@
+"""Assessing an account: ``/takibi assess [account]``, the "assess" buttons, the account picker, the
+modal's submission.
+
+Every listener acks first. Opening a modal spends a trigger id that Slack honours for 3 seconds, so
+the modal opens at once as "loading…" and is then filled in with ``views.update``. A submission is
+validated *before* its ack, because errors go back in the ack (``response_action="errors"``) and
+nothing is stored; a valid one is acked (the modal closes), stored in one unit of work, and confirmed
+to the CSM afterwards (ephemeral where the command was typed, else by DM).
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from functools import partial
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from handlers.context import Deps, Translate
+from handlers.errors import UserFacingError
+from handlers.forms import (
+    AssessSubmission,
+    FormError,
+    InvalidFormError,
+    SlashCommandInput,
+    parse_action,
+    parse_assess,
+)
+from handlers.ids import Action, AssessBlock, Callback
+from handlers.metadata import AssessMetadata, MetadataError
+from handlers.services import assess as service
+from handlers.services.access import AccessPolicy
+from handlers.services.assess import CtaHooks
+from handlers.services.picker import account_options
+from handlers.surface import AfterAck, in_one_write, open_loading, refresh_home_later, tell, today
+from handlers.views.assess import assess_modal, assess_saved
+from handlers.views.common import notice_modal, rule_label
+from handlers.views.picker import account_options as option_blocks
+
+logger = logging.getLogger(__name__)
+
+# --- opening the modal ---------------------------------------------------------------------------
+
+
+def fill_assess_modal(
+    client: WebClient,
+    view_id: str,
+    view_hash: str | None,
+    *,
+    reader: str,
+    t: Translate,
+    deps: Deps,
+    access: AccessPolicy,
+    account_id: int | None,
+    channel_id: str | None,
+    argument: str = "",
+) -> None:
+    """Replace the open modal with the assess form for ``account_id`` (or the account ``argument``
+    names), or with a polite refusal for someone who is not on the CS team."""
+    try:
+        _fill_assess_modal(
+            client,
+            view_id,
+            view_hash,
+            reader=reader,
+            t=t,
+            deps=deps,
+            access=access,
+            account_id=account_id,
+            channel_id=channel_id,
+            argument=argument,
+        )
+    except SlackApiError as error:
+        if error.response.get("error") not in ("not_found", "hash_conflict"):
+            raise
+        # The user closed the modal, or opened another one: nothing is waiting for this one.
+        logger.info("assess modal %s is gone (%s)", view_id, error.response.get("error"))
+    except Exception:
+        error_id = secrets.token_hex(4)
+        logger.exception("assess modal %s not filled in (error %s)", view_id, error_id)
+        text = t("error.unexpected", error_id=error_id)
+        client.views_update(view_id=view_id, view=notice_modal(t, "assess.title", text))
+
+
+def _fill_assess_modal(
+    client: WebClient,
+    view_id: str,
+    view_hash: str | None,
+    *,
+    reader: str,
+    t: Translate,
+    deps: Deps,
+    access: AccessPolicy,
+    account_id: int | None,
+    channel_id: str | None,
+    argument: str,
+) -> None:
+    try:
+        access.require_member(reader)
+    except UserFacingError as refusal:
+        client.views_update(
+            view_id=view_id,
+            hash=view_hash,
+            view=notice_modal(t, "assess.title", t(refusal.key, **refusal.params)),
+        )
+        return
+    with deps.database.unit_of_work() as session:
+        if account_id is None and argument:
+            named = service.command_account(session, argument, reader=reader)
+            account_id = named.id if named is not None else None
+        form = service.load_form(
+            session,
+            account_id,
+            reader=reader,
+            access=access,
+            today=today(deps),
+            question_ids=[q.id for q in deps.config.questions],
+        )
+    metadata = AssessMetadata(
+        locale=t.locale, account_id=form.account.id if form.account else None, channel_id=channel_id
+    )
+    client.views_update(
+        view_id=view_id, hash=view_hash, view=assess_modal(t, deps.config, form, metadata.encode())
+    )
+
+
+def run_assess(
+    command: SlashCommandInput,
+    *,
+    respond: Respond,
+    client: WebClient,
+    t: Translate,
+    deps: Deps,
+    access: AccessPolicy,
+    later: AfterAck,
+) -> None:
+    """``/takibi assess [account]`` (already acked by the command entry point)."""
+    if not command.trigger_id:
+        raise UserFacingError("error.no_trigger")
+    view_id, view_hash = open_loading(client, command.trigger_id, t)
+    fill = partial(
+        fill_assess_modal,
+        client,
+        view_id,
+        view_hash,
+        reader=command.user_id,
+        t=t,
+        deps=deps,
+        access=access,
+        account_id=None,
+        channel_id=command.channel_id,
+        argument=command.argument,
+    )
+    later(fill, describe="assess modal")
+
+
+def open_from_button(  # noqa: PLR0917 - Bolt passes arguments by name
+    ack: Ack,
+    body: dict[str, Any],
+    client: WebClient,
+    t: Translate,
+    deps: Deps,
+    access: AccessPolicy,
+    later: AfterAck,
+) -> None:
+    """An "assess" button (status card, App Home): value = the account id."""
+    ack()
+    action = parse_action(body)
+    if action is None or action.trigger_id is None:
+        return
+    view_id, view_hash = open_loading(client, action.trigger_id, t)
+    fill = partial(
+        fill_assess_modal,
+        client,
+        view_id,
+        view_hash,
+        reader=action.user_id,
+        t=t,
+        deps=deps,
+        access=access,
+        account_id=action.account_id(),
+        channel_id=action.channel_id,
+    )
+    later(fill, describe="assess modal")
+
+
+def account_picked(  # noqa: PLR0917 - Bolt passes arguments by name
+    ack: Ack,
+    body: dict[str, Any],
+    client: WebClient,
+    t: Translate,
+    deps: Deps,
+    access: AccessPolicy,
+    later: AfterAck,
+) -> None:
+    """An account picked in the open modal (``dispatch_action``): refill it with that account's values."""
+    ack()
+    action = parse_action(body)
+    if action is None or action.view is None:
+        return
+    try:
+        metadata = AssessMetadata.decode(action.view.private_metadata)
+    except MetadataError:
+        logger.info("account picked in a view without our metadata; ignored")
+        return
+    fill = partial(
+        fill_assess_modal,
+        client,
+        action.view.id,
+        action.view.hash,
+        reader=action.user_id,
+        t=t,
+        deps=deps,
+        access=access,
+        account_id=action.account_id(),
+        channel_id=metadata.channel_id,
+    )
+    later(fill, describe="assess modal refill")
+
+
+def suggest_accounts(ack: Ack, body: dict[str, Any], deps: Deps, access: AccessPolicy) -> None:
+    """Type-ahead in any account picker (``block_suggestion``): at most 100 options, own accounts first.
+
+    ``{"type": "block_suggestion", "user": {"id": "U…"}, "action_id": "account", "value": "カミナ", ...}``
+    """
+    user = body.get("user")
+    reader = user.get("id") if isinstance(user, dict) else None
+    query = body.get("value")
+    if not isinstance(reader, str) or not access.is_member(reader):
+        ack(options=[])
+        return
+    with deps.database.unit_of_work() as session:
+        found = account_options(session, query if isinstance(query, str) else "", reader=reader)
+    ack(options=option_blocks(found))
+
+
+# --- the submission ------------------------------------------------------------------------------
+
+
+def submit_assess(  # noqa: PLR0917 - Bolt passes arguments by name
+    ack: Ack,
+    body: dict[str, Any],
+    client: WebClient,
+    t: Translate,
+    deps: Deps,
+    access: AccessPolicy,
+    ctas: CtaHooks,
+    later: AfterAck,
+) -> None:
+    """Validate (errors in the ack, nothing stored), ack, then store and confirm after the ack."""
+    reader = _reader(body)
+    raw_view = body.get("view")
+    view: dict[str, Any] = raw_view if isinstance(raw_view, dict) else {}
+    try:
+        metadata = AssessMetadata.decode(view.get("private_metadata"))
+        submission = _validated(view, metadata, reader=reader, deps=deps, access=access)
+    except MetadataError:
+        ack(response_action="errors", errors={AssessBlock.ACCOUNT: t("form.error.stale_view")})
+        return
+    except InvalidFormError as invalid:
+        ack(response_action="errors", errors={b: t(e.key, **e.params) for b, e in invalid.errors.items()})
+        return
+    ack()
+    store = partial(
+        _store_and_confirm,
+        client,
+        submission,
+        metadata,
+        reader=reader,
+        t=t,
+        deps=deps,
+        access=access,
+        ctas=ctas,
+        later=later,
+    )
+    later(store, describe="assessment")
+
+
+def _reader(body: dict[str, Any]) -> str:
+    user = body.get("user")
+    user_id = user.get("id") if isinstance(user, dict) else None
+    return user_id if isinstance(user_id, str) else ""
+
+
+def _validated(
+    view: dict[str, Any], metadata: AssessMetadata, *, reader: str, deps: Deps, access: AccessPolicy
+) -> AssessSubmission:
+    if not access.is_member(reader):
+        raise InvalidFormError({AssessBlock.ACCOUNT: FormError("access.not_member")})
+    state = view.get("state")
+    values = state.get("values") if isinstance(state, dict) else None
+    submission = parse_assess(
+        values, deps.config.questions, today=today(deps), rendered_for=metadata.account_id
+    )
+    with deps.database.unit_of_work() as session:
+        service.check_submission(session, submission, reader=reader, access=access)
+    return submission
+
+
+def _store_and_confirm(
+    client: WebClient,
+    submission: AssessSubmission,
+    metadata: AssessMetadata,
+    *,
+    reader: str,
+    t: Translate,
+    deps: Deps,
+    access: AccessPolicy,
+    ctas: CtaHooks,
+    later: AfterAck,
+) -> None:
+    now = deps.now()
+    try:
+        outcome = in_one_write(
+            deps.database,
+            partial(
+                service.submit,
+                compiled=deps.scoring,
+                hooks=ctas,
+                submission=submission,
+                author=reader,
+                now=now,
+                tz=deps.tz,
+            ),
+        )
+    except Exception:
+        error_id = secrets.token_hex(4)
+        logger.exception("assessment %s of account %s not stored", error_id, submission.account_id)
+        tell(client, reader, metadata.channel_id, text=t("error.unexpected", error_id=error_id))
+        return
+    message = assess_saved(t, deps.scoring.scale, outcome, rule_label(t, deps.config))
+    tell(client, reader, metadata.channel_id, message=message)
+    refresh_home_later(later, client, reader, t=t, deps=deps, access=access)
+
+
+def register(app: App) -> None:
+    app.view(Callback.ASSESS)(submit_assess)
+    app.block_action({"block_id": AssessBlock.ACCOUNT, "action_id": Action.ACCOUNT})(account_picked)
+    app.block_action(Action.OPEN_ASSESS)(open_from_button)
+    app.options(Action.ACCOUNT)(suggest_accounts)

@@ -1,0 +1,1 @@
+"""Fakes that record state, for tests that assert on what happened (never mocks of our code)."""
