@@ -134,7 +134,7 @@ def build(
         logger=logging.getLogger("takibi.bolt"),
         listener_executor=listener_executor,
     )
-    after_ack = middleware.install(bolt, directory, services.deps)
+    after_ack = middleware.install(bolt, directory, services.deps, engine=services.engine)
     bolt.error(handle_error)
     cta.attach(bolt, services.alerts)
     handlers.register(bolt)
