@@ -19,9 +19,11 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/takibi demo
 
-## The whole test suite (PostgreSQL cases run when TAKIBI_TEST_DATABASE_URL is set).
+## The whole test suite (PostgreSQL cases run when TAKIBI_TEST_DATABASE_URL is set), on TEST_WORKERS
+## processes (pytest-xdist; a test file stays on one worker, so module fixtures are built once).
+TEST_WORKERS ?= 4
 test: $(STAMP)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -7,7 +7,13 @@ Parts (choose with ``--part``; all by default):
   and, when ``TAKIBI_TEST_DATABASE_URL`` or ``--postgres`` names a server, into a fresh PostgreSQL
   database: a first pull (every row new) and a re-run (nothing changes). Each pull runs in a fresh
   process, so the peak memory printed is the pull's own. Target: under 60 s per pull.
-* ``score``, ``digest`` — to come: register a function in ``PARTS``.
+  Then, in the same database, a scoring pass over every account (``run_scoring_pass`` as the daily
+  job runs it, in a fresh process: the facts read in batches, one snapshot written per account),
+  timed with its CPU time and peak memory.
+* ``digest`` — the weekly digest of 10,000 scored accounts with its chart (see below). Target: < 5 s.
+
+Every timed line gives wall time and this process's CPU time; the load average is printed with them
+(the machine is shared: wall time includes waiting for a core).
 
     .venv/bin/python bench/pipeline.py                                  # SQLite, + PostgreSQL if set
     .venv/bin/python bench/pipeline.py --postgres postgresql+psycopg://postgres@127.0.0.1:5432/test
@@ -196,6 +202,45 @@ def run_isolated(url: str, config_data: dict[str, Any], batch_size: int, trace: 
         return pool.submit(timed_pull, url, config_data, batch_size, trace).result()
 
 
+@dataclass(frozen=True)
+class ScoreRun:
+    seconds: float
+    cpu_seconds: float
+    scored: int
+    batches: int
+    peak_rss_mb: float
+
+
+def timed_score(url: str, config_data: dict[str, Any]) -> ScoreRun:
+    """Runs in a fresh process: one scoring pass over every account, as the daily job runs it."""
+    from handlers.services.scoring import run_scoring_pass
+    from scoring.compiled import compile_config
+
+    compiled = compile_config(parse_config(config_data))
+    database = Database(url)
+    started, cpu = time.perf_counter(), time.process_time()
+    report = run_scoring_pass(database, compiled, today=TODAY, keep_scores=False)
+    seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
+    database.dispose()
+    return ScoreRun(
+        seconds=seconds,
+        cpu_seconds=cpu_seconds,
+        scored=report.scored,
+        batches=report.batches,
+        peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    )
+
+
+def run_score_isolated(url: str, config_data: dict[str, Any]) -> ScoreRun:
+    with ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("spawn")) as pool:
+        return pool.submit(timed_score, url, config_data).result()
+
+
+def load() -> str:
+    one, five, _ = os.getloadavg()
+    return f"load {one:.2f}/{five:.2f} (1/5 min) on {os.cpu_count()} CPUs"
+
+
 def print_run(backend: str, label: str, run: PullRun) -> None:
     rate = run.rows_read / run.seconds if run.seconds else 0.0
     verdict = "ok" if run.seconds < TARGET_SECONDS else f"OVER {TARGET_SECONDS:.0f} s"
@@ -204,7 +249,7 @@ def print_run(backend: str, label: str, run: PullRun) -> None:
         f"  {backend:<10} {label:<7} {run.seconds:5.1f} s ({verdict}; writing {run.write_seconds:4.1f} s; "
         f"this process's CPU {run.cpu_seconds:4.1f} s)  "
         f"{rate:>9,.0f} rows/s  changed {run.changed:>9,}  bad {run.bad:,}  "
-        f"peak RSS {run.peak_rss_mb:,.0f} MB (before the pull {run.idle_rss_mb:,.0f} MB){traced}"
+        f"peak RSS {run.peak_rss_mb:,.0f} MB (before the pull {run.idle_rss_mb:,.0f} MB){traced}; {load()}"
     )
 
 
@@ -236,6 +281,14 @@ def part_pull(args: argparse.Namespace) -> None:
             create_accounts(url, args.accounts)
             print_run(backend, "first", run_isolated(url, config_data, args.batch_size, args.tracemalloc))
             print_run(backend, "re-run", run_isolated(url, config_data, args.batch_size, args.tracemalloc))
+            scored = run_score_isolated(url, config_data)
+            print(
+                f"  {backend:<10} score   {scored.seconds:5.1f} s "
+                f"(this process's CPU {scored.cpu_seconds:4.1f} s)  "
+                f"{scored.scored:,} accounts in {scored.batches} batches = "
+                f"{scored.scored / scored.seconds:,.0f} accounts/s  "
+                f"peak RSS {scored.peak_rss_mb:,.0f} MB; {load()}"
+            )
 
 
 @contextmanager
@@ -434,9 +487,10 @@ def part_digest(args: argparse.Namespace) -> None:
             seconds, cpu_seconds, digests, accounts, chart_bytes = timed_digest(url, TODAY)
             verdict = "ok" if seconds < DIGEST_TARGET_SECONDS else f"OVER {DIGEST_TARGET_SECONDS:.0f} s"
             print(
-                f"  {backend:<10} {seconds:5.2f} s ({verdict}; CPU {cpu_seconds:.2f} s)  "
+                f"  {backend:<10} {seconds:5.2f} s ({verdict}; this process's CPU {cpu_seconds:.2f} s)  "
                 f"{digests} digests, {accounts:,} accounts, "
-                f"charts {chart_bytes / 1024:,.0f} kB  (book laid out in {laid_out:.1f} s, not timed)"
+                f"charts {chart_bytes / 1024:,.0f} kB  (book laid out in {laid_out:.1f} s, not timed); "
+                f"{load()}"
             )
 
 

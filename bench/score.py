@@ -4,7 +4,10 @@ Parts (choose with ``--part``):
 
 * ``pure`` — (a) the pure scoring of N synthetic accounts (20 answers, 4 touchpoints, 8 metrics × 90
   days each) with the shipped ``takibi.yml`` widened to 20 questions and 8 pulled metrics. Building the
-  accounts is not timed. ``--workers 2`` also splits the accounts over a process pool.
+  accounts is not timed. By default it runs in one process, then split over 2 worker processes (each
+  builds and scores its own share; the wall time is from the start signal to the last result).
+  Every line gives wall time and CPU time (the CPU of the scoring processes: on a shared machine the
+  wall time includes waiting for a core) and the load average at the time.
 * ``db`` — (b) a full database scoring pass (``handlers.services.scoring.run_scoring_pass``) over N
   synthetic accounts with the same shape (2 assessments holding 20 answers, 4 touchpoints, key people,
   8 metrics × 90 days of daily rows), in a fresh SQLite file and, when ``--postgres URL`` or
@@ -165,28 +168,38 @@ class Timing:
     workers: int
     accounts: int
     seconds: float
+    cpu_seconds: float
+    """CPU time of the scoring, summed over the worker processes."""
 
     def line(self) -> str:
         rate = self.accounts / self.seconds
         per = self.seconds / self.accounts * 1e6
         return (
-            f"pure scoring, {self.workers} worker(s): {self.accounts:,} accounts in {self.seconds:.3f} s "
-            f"= {rate:,.0f} accounts/s ({per:.1f} µs/account)"
+            f"pure scoring, {self.workers} process(es): {self.accounts:,} accounts in {self.seconds:.3f} s "
+            f"wall = {rate:,.0f} accounts/s ({per:.1f} µs/account); CPU {self.cpu_seconds:.3f} s "
+            f"({self.cpu_seconds / self.accounts * 1e6:.1f} µs/account); target < 3 s; {load()}"
         )
+
+
+def load() -> str:
+    """The load average now: on a shared machine, read the wall times with it."""
+    one, five, _ = os.getloadavg()
+    return f"load average {one:.2f} (1 min) {five:.2f} (5 min) on {os.cpu_count()} CPUs"
 
 
 CHUNK = 1_000
 """Results are kept per chunk and then dropped, as a pass that writes each chunk to the database would."""
 
 
-def _score_all(accounts: Sequence[AccountFacts], compiled: CompiledConfig) -> tuple[float, int]:
-    """Seconds to score every account, and how many got a grade (so the work cannot be skipped)."""
+def _score_all(accounts: Sequence[AccountFacts], compiled: CompiledConfig) -> tuple[float, float, int]:
+    """Wall and CPU seconds to score every account, and how many got a grade (so the work cannot be
+    skipped)."""
     graded = 0
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     for offset in range(0, len(accounts), CHUNK):
         results = [score_account(facts, compiled, TODAY) for facts in accounts[offset : offset + CHUNK]]
         graded += sum(1 for r in results if r.grade is not None)
-    return time.perf_counter() - started, graded
+    return time.perf_counter() - started, time.process_time() - cpu, graded
 
 
 def run_single(config: TakibiConfig, count: int) -> Timing:
@@ -195,9 +208,9 @@ def run_single(config: TakibiConfig, count: int) -> Timing:
     gc.collect()
     gc.freeze()  # the built accounts are long-lived: keep the cyclic GC from rescanning them
     score_account(accounts[0], compiled, TODAY)  # warm the per-day cut-offs
-    elapsed, _ = _score_all(accounts, compiled)
+    elapsed, cpu, _ = _score_all(accounts, compiled)
     gc.unfreeze()
-    return Timing(1, count, elapsed)
+    return Timing(1, count, elapsed, cpu)
 
 
 def _worker(config: TakibiConfig, start: int, count: int, barrier: Any, out: Any) -> None:
@@ -207,8 +220,7 @@ def _worker(config: TakibiConfig, start: int, count: int, barrier: Any, out: Any
     gc.freeze()
     score_account(accounts[0], compiled, TODAY)
     barrier.wait()
-    elapsed, graded = _score_all(accounts, compiled)
-    out.put((elapsed, graded))
+    out.put(_score_all(accounts, compiled))
 
 
 def run_pool(config: TakibiConfig, count: int, workers: int) -> Timing:
@@ -225,12 +237,11 @@ def run_pool(config: TakibiConfig, count: int, workers: int) -> Timing:
         process.start()
     barrier.wait()
     started = time.perf_counter()
-    for _ in processes:
-        out.get()
+    cpu = sum(out.get()[1] for _ in processes)
     elapsed = time.perf_counter() - started
     for process in processes:
         process.join()
-    return Timing(workers, count, elapsed)
+    return Timing(workers, count, elapsed, cpu)
 
 
 def part_pure(args: argparse.Namespace) -> None:
@@ -442,7 +453,7 @@ def part_db(args: argparse.Namespace) -> None:
                 rate = scored / seconds
                 print(
                     f"  {backend} {label}: {scored:,} accounts in {seconds:.2f} s = {rate:,.0f} accounts/s "
-                    f"(this process's CPU {cpu:.2f} s)"
+                    f"(this process's CPU {cpu:.2f} s); {load()}"
                 )
             print(f"  {backend} peak RSS: {peak / 1024:,.0f} MiB (after imports {before / 1024:,.0f} MiB)")
 

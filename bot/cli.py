@@ -18,6 +18,7 @@ import click
 from bot.cli_config import config_group
 from bot.cli_digest import digest_command
 from bot.cli_jobs import jobs_group
+from bot.cli_nudges import nudge_command
 from bot.cli_pull import pull_command
 from bot.cli_rules import rules_group
 from bot.cli_score import accounts_group, sample_group, score_command
@@ -135,6 +136,7 @@ def _close_on_signal(close: Callable[[], None]) -> None:
 main.add_command(config_group)
 main.add_command(digest_command)
 main.add_command(jobs_group(_settings_or_exit))
+main.add_command(nudge_command)
 main.add_command(pull_command)
 main.add_command(rules_group)
 main.add_command(score_command)
@@ -188,12 +190,30 @@ def db_current() -> None:
     show_default=True,
     help="デモ用の作業フォルダ(毎回作り直します)/ working folder, recreated on each run.",
 )
-def demo(workdir: Path) -> None:
-    """デモ: 本物のアプリを Slack 代替サーバで動かします / Run the real app against the Slack stand-in."""
-    from bot.demo import run_demo
+@click.option(
+    "--days",
+    type=click.IntRange(1, 28),
+    default=14,
+    show_default=True,
+    help="再生する日数 / how many simulated days to replay.",
+)
+@click.option(
+    "--locale",
+    type=click.Choice([locale.value for locale in Locale]),
+    default=None,
+    help="表示の言語 (既定: TAKIBI_LOCALE、なければ ja) / language (default: TAKIBI_LOCALE, else ja).",
+)
+def demo(workdir: Path, days: int, locale: str | None) -> None:
+    """デモ: 本物のアプリで数週間を再生します / Replay weeks of the real app against the Slack stand-in."""
+    from bot.demo import NotADemoFolderError, run_demo
 
     with _settings_or_exit(require_env=False) as settings:
-        run_demo(workdir, settings.locale, click.echo)
+        language = Locale(locale) if locale else settings.locale
+        try:
+            run_demo(workdir, language, click.echo, days=days)
+        except NotADemoFolderError as exc:
+            click.echo(Translator(language)("demo.not_a_demo_folder", path=exc.path), err=True)
+            sys.exit(2)
 
 
 @main.command()

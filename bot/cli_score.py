@@ -244,7 +244,7 @@ def import_command(file: Path, dry_run: bool, skip_bad: bool) -> None:
         _, database, segments = _open(settings)
         lookup = SlackEmailLookup(lambda: _web_client(settings))
         try:
-            with database.unit_of_work() as session:
+            with database.unit_of_work(immediate=True) as session:
                 report = import_accounts(
                     session,
                     file.read_bytes(),
@@ -356,7 +356,7 @@ def sample_load_command(day: datetime | None, force: bool) -> None:
         today = _today(settings, day)
         try:
             external_ids = sample_external_ids()
-            with database.unit_of_work() as session:
+            with database.unit_of_work(immediate=True) as session:
                 others = other_accounts(session, external_ids)
                 loaded = has_activity(session, external_ids)
                 if (others or loaded) and not force:

@@ -84,7 +84,12 @@ class HttpServer:
             if self._closed:
                 return
             self._closed = True
-        self._server.trigger.pull_trigger(lambda: close_all(self._sockets))
+        try:
+            self._server.trigger.pull_trigger(lambda: close_all(self._sockets))
+        except OSError:
+            # The loop already closed its wake-up pipe (it saw the pipe hang up): nothing runs thunks any
+            # more, so the sockets are closed from here.
+            close_all(self._sockets, ignore_all=True)
         self._server.task_dispatcher.shutdown(timeout=5)
 
 

@@ -5,6 +5,7 @@ jobs`` uses this alone, so a job run by hand is the same job the scheduler runs.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -12,12 +13,14 @@ from datetime import date, datetime, time
 from bot import outbox_files
 from bot.calendar import calendar_around
 from bot.chart import render_digest_chart
+from bot.directory import UserDirectory
 from bot.i18n import Locale, Translator
 from bot.outbox import Deliverer, build_delivery_client
 from bot.scheduler import JobScheduler, scheduler_for
-from bot.settings import Settings
+from bot.settings import Settings, SettingsError
+from bot.slack_api import build_web_client
 from handlers.context import Deps
-from handlers.jobs import Job, cta_reminders, digest, scoring, usage_pull
+from handlers.jobs import Job, cta_reminders, digest, nudges, scoring, usage_pull
 from handlers.services.cta_alerts import CtaAlerts
 from handlers.services.ctas import CtaEngine
 from scoring.calendar import BusinessCalendar
@@ -25,6 +28,36 @@ from scoring.config import TakibiConfig
 from scoring.health import compile_config
 from scoring.rules import compile_rules
 from storage.db import Database
+
+
+def slack_locales(settings: Settings) -> Callable[[str], str | None]:
+    """A user's Slack language (``users.info``, cached an hour), for DMs sent by jobs; built on first
+    use, and ``None`` (the team's language) when no bot token is configured (a preview)."""
+    directory: UserDirectory | None = None
+    lock = threading.Lock()
+
+    def locale_of(user_id: str) -> str | None:
+        nonlocal directory
+        with lock:
+            if directory is None:
+                try:
+                    token = settings.bot_token()
+                except SettingsError:
+                    return None
+                directory = UserDirectory(build_web_client(token, settings.slack_api_url), settings.locale)
+        return directory.locale_of(user_id).value
+
+    return locale_of
+
+
+def translator_for(team: Translator) -> Callable[[str | None], Translator]:
+    """A reader's translator from a remembered locale; ``None`` or one we do not speak: the team's."""
+    known = {locale.value: locale for locale in Locale}
+
+    def translator(locale: str | None) -> Translator:
+        return Translator(known[locale]) if locale is not None and locale in known else team
+
+    return translator
 
 
 @dataclass
@@ -47,7 +80,10 @@ def build_services(
     deps = Deps(database=database, now=now, config=config, scoring=compile_config(config), tz=settings.tz)
     team = Translator(Locale(settings.locale))
     deliverer = Deliverer(
-        database, lambda: build_delivery_client(settings.bot_token(), settings.slack_api_url), now=now
+        database,
+        lambda: build_delivery_client(settings.bot_token(), settings.slack_api_url),
+        now=now,
+        per_channel_interval=settings.channel_interval,
     )
     outbox_files.register(deliverer)
 
@@ -70,5 +106,8 @@ def build_services(
         scoring.job(deps, engine=engine, notify=alerts),
         digest.job(deps, t=team, chart=render_digest_chart, notify=deliverer.notify),
         cta_reminders.job(alerts),
+        nudges.job(
+            deps, translator=translator_for(team), locale_of=slack_locales(settings), notify=deliverer.notify
+        ),
     )
     return Services(deps=deps, deliverer=deliverer, alerts=alerts, engine=engine, team=team, jobs=jobs)

@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     locale: Locale = Field(Locale.JA, validation_alias="TAKIBI_LOCALE")
     timezone: str = Field("Asia/Tokyo", validation_alias="TAKIBI_TIMEZONE")
     log_level: str = Field("INFO", validation_alias="TAKIBI_LOG_LEVEL")
+    channel_interval: float = Field(1.0, ge=0, le=60, validation_alias="TAKIBI_CHANNEL_INTERVAL")
+    """Seconds between two messages to one channel: Slack allows about one per second per channel."""
 
     @field_validator("slack_bot_token", "slack_signing_secret", "slack_app_token", mode="before")
     @classmethod

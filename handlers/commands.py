@@ -13,7 +13,7 @@ from typing import Any, Protocol
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from handlers import assess, status
+from handlers import assess, nudges, status
 from handlers.context import Deps, Translate
 from handlers.forms import SlashCommandInput
 from handlers.ids import Command, Subcommand
@@ -70,6 +70,7 @@ SUBCOMMANDS: dict[str, SubcommandSpec] = {
         SubcommandSpec(Subcommand.STATUS, status.run_status),
         SubcommandSpec(Subcommand.MINE, status.run_mine),
         SubcommandSpec(Subcommand.CTAS, status.run_ctas),
+        SubcommandSpec(Subcommand.NUDGE, nudges.run_nudge),
         SubcommandSpec(Subcommand.HELP, show_help),
     )
 }

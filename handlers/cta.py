@@ -58,6 +58,7 @@ class _Button(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
     action_id: str
     value: str
+    action_ts: str | None = None
 
 
 class ButtonClick(BaseModel):
@@ -235,13 +236,19 @@ def modal_clicked(  # noqa: PLR0917 - Bolt passes arguments by name
             error = service.IllegalTransitionError(cta_id, status=cta.status, action=CtaAction.DONE)
         elif closing and cta.owner_slack_id != user and not access.is_admin(user):
             error = service.NotAllowedError(cta_id, user_id=user, action=CtaAction.DONE)
-        if error is not None:
+        subject = alerts.subject(session, cta) if cta is not None and error is None else None
+    if error is not None or subject is None:
+        # A write of its own, taken as one from the start: on SQLite a read transaction that turns
+        # into a write can fail at once ("database is locked") while the deliverer holds the lock.
+        with deps.database.unit_of_work(immediate=True) as session:
             alerts.refuse(
-                session, error, user_id=user, channel=click.container.channel_id, key=f"{action}:{user}"
+                session,
+                error or service.CtaNotFoundError(cta_id),
+                user_id=user,
+                channel=click.container.channel_id,
+                key=f"{action}:{user}:{click.actions[0].action_ts or ''}",
             )
-            return
-        assert cta is not None
-        subject = alerts.subject(session, cta)
+        return
     meta = ModalContext(cta_id=cta_id, locale=t.locale, channel_id=click.container.channel_id)
     build = {CtaButton.SNOOZE: snooze_modal, CtaButton.DONE: done_modal, CtaButton.DISMISS: dismiss_modal}
     client.views_open(trigger_id=click.trigger_id, view=build[CtaButton(action)](t, subject, meta))

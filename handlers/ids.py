@@ -23,6 +23,7 @@ class Subcommand(StrEnum):
     STATUS = "status"
     MINE = "mine"
     CTAS = "ctas"
+    NUDGE = "nudge"
     HELP = "help"
 
 
@@ -120,6 +121,21 @@ class HomeBlock(StrEnum):
     COVERAGE = "home_coverage"
     ACTIONS = "home_actions"
     UPDATED = "home_updated"
+
+
+class NudgeBlock(StrEnum):
+    """The steward's DM, the channel roll-call, the note to the steward and ``/takibi nudge``."""
+
+    HEADER = "nudge_header"
+    INTRO = "nudge_intro"
+    ITEM = "nudge_item"
+    """Scoped by position (``nudge_item:0``): one item with its assess button."""
+    MORE = "nudge_more"
+    FOOTER = "nudge_footer"
+    ROLL_CALL = "nudge_roll_call"
+    TOTAL = "nudge_total"
+    STEWARD = "nudge_steward"
+    PAUSE = "nudge_pause"
 
 
 class NoticeBlock(StrEnum):

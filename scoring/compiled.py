@@ -1,17 +1,25 @@
 """The configuration flattened for the scoring hot path: tuples, lookup tables and precomputed shares.
 
 ``score_account`` runs for every account on every pass, so everything that depends only on the
-configuration (per-segment targets and slopes, confidence shares, grade ceilings) or only on the day
-(cut-off dates) is computed here once instead of per account, and no pydantic object is touched.
+configuration is computed here once instead of per account, and no pydantic object is touched:
+
+* per segment, the fire targets and slopes and the touchpoint frequency target;
+* per element, the confidence share of one unit of item weight and the grade ceilings;
+* per question and valid answer value, the whole known item (its pull on the score, its reason key
+  and values) and ``weight x score``: scoring an answer is a lookup, not a computation;
+* per unknown item, its share of the model's weight (the order of the nudge list).
+
+What depends only on the day (the cut-off dates) is computed once per day (``day_plan``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from types import MappingProxyType
+from typing import Any
 
 from scoring.config import (
     ONBOARDING_DELAY,
@@ -28,8 +36,29 @@ from scoring.model import ELEMENTS, Role, Text
 FIREWOOD, EMBER, WIND, FIRE = range(4)
 MAX_REASONS = 5
 MAX_UNKNOWNS = 3
+NEUTRAL = 50.0
+"""A score above the middle pulls the grade up, below pulls it down."""
 
 _SCALE5: Mapping[object, float] = MappingProxyType({1: 0.0, 2: 25.0, 3: 50.0, 4: 75.0, 5: 100.0})
+
+Params = Mapping[str, object]
+ReasonBuilder = Callable[[Any, Any], tuple[str, Params]]
+"""Makes a reason's key and values from the two arguments stored with an item; called only for the
+few reasons a result keeps, so the others cost nothing but their item."""
+Item = tuple[int, float, ReasonBuilder, Any, Any]
+"""(element, weight x (score - 50), reason builder, arg, arg): a known item of one account."""
+Missing = tuple[float, ReasonBuilder, Any, Any]
+"""(minus the item's share of the model's weight, reason builder, arg, arg): an unknown or stale item;
+the first field is the sort key of the nudge list (heaviest first)."""
+
+
+def given(reason: tuple[str, Params], _: object) -> tuple[str, Params]:
+    """The reason builder of items whose reason the configuration fixes: hands it back as is."""
+    return reason
+
+
+Known = tuple[Item, float]
+"""A valid answer's item and its ``weight x score``, both fixed by the configuration."""
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -44,13 +73,14 @@ class CompiledQuestion:
     scores: Mapping[object, float]
     worst: float
     role: Role | None
-    answer_reasons: Mapping[object, tuple[str, Mapping[str, object]]]
+    answer_reasons: Mapping[object, tuple[str, Params]]
     """Per valid answer value, its reason key and values, built once instead of per account."""
-    unknown_reason: tuple[str, Mapping[str, object]]
+    unknown_reason: tuple[str, Params]
 
 
-QuestionRow = tuple[str, int, float, type, Mapping[object, float], Role | None, float, CompiledQuestion]
-"""(id, element, weight, value type, scores, role, worst, question), unpacked in one step per question."""
+QuestionRow = tuple[str, int, float, type, Mapping[object, Known], Missing, float, CompiledQuestion]
+"""(id, element, weight, value type, known item by valid answer value, the unknown item, minus its
+share of the model's weight, question): unpacked in one step per question and account."""
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -69,8 +99,8 @@ class CompiledMetric:
     slope: float
 
 
-MetricRow = tuple[int, str, bool, float, float, float, CompiledMetric]
-"""(index, id, builtin, weight, floor, slope, metric)."""
+MetricRow = tuple[int, str, bool, float, float, float, float, CompiledMetric]
+"""(index, id, builtin, weight, floor, slope, minus its share of the model's weight, metric)."""
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -95,7 +125,8 @@ class CompiledConfig:
     """Per element, what one unit of item weight adds to overall confidence."""
     questions: tuple[CompiledQuestion, ...]
     question_rows: tuple[QuestionRow, ...]
-    has_roles: bool
+    role_questions: tuple[tuple[str, Role], ...]
+    """(question id, role) of the questions a key-person vacancy overrides."""
     answer_max_age_days: int
     recency_good: int
     recency_bad: int
@@ -106,6 +137,10 @@ class CompiledConfig:
     fit_target: float
     fit_floor: float
     fit_weight: float
+    wind_lack: float
+    """Minus the share of the model's weight of the whole wind element (no touchpoint at all)."""
+    fit_lack: float
+    """Minus the share of the model's weight of the fit measure (no rated touchpoint)."""
     metric_fresh_days: tuple[int, ...]
     plans: Mapping[str, SegmentPlan]
     default_plan: SegmentPlan
@@ -114,8 +149,14 @@ class CompiledConfig:
     """Index = grade: the highest score still inside that grade."""
     caps: tuple[tuple[int, int, int], ...]
     """(element index, at or below grade, overall at most); empty in ``weighted`` mode."""
+    cap_grade: int
+    """The highest grade any cap looks for (0 without caps): no element that low, no cap to find."""
     max_reasons: int = MAX_REASONS
     max_unknowns: int = MAX_UNKNOWNS
+
+    @property
+    def has_roles(self) -> bool:
+        return bool(self.role_questions)
 
 
 def compile_config(
@@ -123,6 +164,8 @@ def compile_config(
 ) -> CompiledConfig:
     """Flatten a validated configuration into the form the hot path reads."""
     questions = tuple(_compile_question(q) for q in config.questions)
+    if any(q.element not in {FIREWOOD, EMBER} for q in questions):
+        raise ValueError("questions belong to firewood or ember")  # what validation guarantees
     wind = config.wind
     metrics = config.fire.metrics
     totals = [0.0, 0.0, 0.0, 0.0]
@@ -140,7 +183,10 @@ def compile_config(
         override = wind.frequency.segments.get(segment) if segment is not None else None
         return SegmentPlan(
             metrics=compiled,
-            metric_rows=tuple((m.index, m.id, m.builtin, m.weight, m.floor, m.slope, m) for m in compiled),
+            metric_rows=tuple(
+                (m.index, m.id, m.builtin, m.weight, m.floor, m.slope, -shares[FIRE] * m.weight, m)
+                for m in compiled
+            ),
             frequency_target=wind.frequency.target if override is None else override.target,
         )
 
@@ -159,10 +205,8 @@ def compile_config(
         item_totals=tuple(totals),
         shares=shares,
         questions=questions,
-        question_rows=tuple(
-            (q.id, q.element, q.weight, q.value_type, q.scores, q.role, q.worst, q) for q in questions
-        ),
-        has_roles=any(q.role is not None for q in questions),
+        question_rows=tuple(_question_row(q, shares[q.element]) for q in questions),
+        role_questions=tuple((q.id, q.role) for q in questions if q.role is not None),
         answer_max_age_days=config.assessment_max_age_days,
         recency_good=wind.recency.good_within_days,
         recency_bad=wind.recency.bad_beyond_days,
@@ -173,22 +217,36 @@ def compile_config(
         fit_target=wind.fit.target,
         fit_floor=wind.fit.floor,
         fit_weight=wind.fit.weight,
+        wind_lack=-shares[WIND] * (wind.recency.weight + wind.frequency.weight + wind.fit.weight),
+        fit_lack=-shares[WIND] * wind.fit.weight,
         metric_fresh_days=tuple(m.fresh_days for m in metrics),
         plans=MappingProxyType({s.id: plan(s.id) for s in config.segments}),
         default_plan=plan(None),
         scale=scale,
         ceilings=(0.0, *(scale.ceiling(g) for g in range(1, GRADE_COUNT + 1))),
         caps=tuple((ELEMENTS.index(c.element), c.at_or_below, c.overall_at_most) for c in caps),
+        cap_grade=max((c.at_or_below for c in caps), default=0),
         max_reasons=max_reasons,
         max_unknowns=max_unknowns,
     )
+
+
+def _question_row(question: CompiledQuestion, share: float) -> QuestionRow:
+    e, w = question.element, question.weight
+    known = {
+        value: ((e, w * (score - NEUTRAL), given, question.answer_reasons[value], None), w * score)
+        for value, score in question.scores.items()
+    }
+    lack = -share * w
+    unknown = (lack, given, question.unknown_reason, None)
+    return (question.id, e, w, question.value_type, MappingProxyType(known), unknown, lack, question)
 
 
 def _compile_question(question: Scale5Question | YesNoQuestion | ChoiceQuestion) -> CompiledQuestion:
     scores: Mapping[object, float]
     value_type: type
     label = question.label.text()
-    reasons: dict[object, tuple[str, Mapping[str, object]]]
+    reasons: dict[object, tuple[str, Params]]
     if isinstance(question, ChoiceQuestion):
         scores = MappingProxyType({c.id: c.score for c in question.choices})
         reasons = {
@@ -224,7 +282,7 @@ def _compile_question(question: Scale5Question | YesNoQuestion | ChoiceQuestion)
     )
 
 
-def _frozen(params: dict[str, object]) -> Mapping[str, object]:
+def _frozen(params: dict[str, object]) -> Params:
     """Reason values shared by every account's result: read-only so no caller can change them for all."""
     return MappingProxyType(params)
 
@@ -245,7 +303,20 @@ def _compile_metric(index: int, metric: FireMetric, segment: str | None) -> Comp
     )
 
 
-@dataclass(frozen=True, slots=True)
+FireRow = tuple[str, bool, float, float, float, date, float, CompiledMetric]
+"""(id, builtin, weight, floor, slope, oldest fresh date, minus its share of the model's weight, metric):
+one fire metric of one segment on one day, unpacked in one step per metric and account."""
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class SegmentDay:
+    """What scoring one segment's account on one day reads: its fire rows and touchpoint target."""
+
+    fire_rows: tuple[FireRow, ...]
+    frequency_target: float
+
+
+@dataclass(frozen=True, slots=True, eq=False)
 class Day:
     """The cut-off dates of one scoring day, computed once per (config, day) rather than per account."""
 
@@ -255,14 +326,28 @@ class Day:
     fit_from: date
     metrics_from: tuple[date, ...]
     """Per fire metric (by index), the oldest date whose value is still fresh."""
+    ordinal: int
+    """``today.toordinal()``: a day count is a difference of ordinals, no timedelta per account."""
+    segments: Mapping[str, SegmentDay]
+    default: SegmentDay
+    """For an account whose segment the configuration does not list."""
 
 
 @lru_cache(maxsize=16)
 def day_plan(config: CompiledConfig, today: date) -> Day:
+    metrics_from = tuple(fresh_from(today, d) for d in config.metric_fresh_days)
+
+    def segment_day(plan: SegmentPlan) -> SegmentDay:
+        rows = tuple((r[1], r[2], r[3], r[4], r[5], metrics_from[r[0]], r[6], r[7]) for r in plan.metric_rows)
+        return SegmentDay(rows, plan.frequency_target)
+
     return Day(
         today=today,
         answers_from=fresh_from(today, config.answer_max_age_days),
         frequency_from=fresh_from(today, config.frequency_days),
         fit_from=fresh_from(today, config.fit_days),
-        metrics_from=tuple(fresh_from(today, d) for d in config.metric_fresh_days),
+        metrics_from=metrics_from,
+        ordinal=today.toordinal(),
+        segments=MappingProxyType({s: segment_day(p) for s, p in config.plans.items()}),
+        default=segment_day(config.default_plan),
     )

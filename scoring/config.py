@@ -29,6 +29,7 @@ from pydantic_core import PydanticCustomError
 from scoring.config_access import AccessSettings, access_problems
 from scoring.config_connectors import ConnectorSettings, connector_problems
 from scoring.config_digest import DigestSettings
+from scoring.config_nudges import NudgeSettings, nudge_problems
 from scoring.config_rules import CtaSettings, Rule, cta_problems, rules_problems
 from scoring.config_schedule import ScheduleConfig, schedule_problems
 from scoring.model import Element, Role, Text
@@ -261,6 +262,7 @@ class TakibiConfig(_Model):
     connectors: tuple[ConnectorSettings, ...] = ()
     schedule: ScheduleConfig = ScheduleConfig()
     digest: DigestSettings = DigestSettings()
+    nudges: NudgeSettings = NudgeSettings()
 
     @field_validator("reference_accounts", mode="before")
     @classmethod
@@ -287,11 +289,11 @@ class TakibiConfig(_Model):
         # Who may use takibi does not change what a score means, so ``access`` is left out; nor do the
         # CTA rules and settings, which carry their own version (``scoring.rules.rules_version``); nor
         # does where the usage data is pulled from (``connectors``), nor when jobs run (``schedule``).
-        # Nor does what the weekly digest counts (``digest``).
+        # Nor does what the weekly digest counts (``digest``), nor whom the steward nudges (``nudges``).
         meaning = self.model_dump(
             mode="json",
             exclude_defaults=True,
-            exclude={"access", "rules", "cta", "connectors", "schedule", "digest"},
+            exclude={"access", "rules", "cta", "connectors", "schedule", "digest", "nudges"},
         )
         canonical = {"schema": SCHEMA_VERSION, "config": meaning}
         blob = json.dumps(canonical, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
@@ -465,6 +467,11 @@ def _check_schedule(config: TakibiConfig) -> Iterator[ConfigProblem]:
         yield ConfigProblem(("schedule", *problem.loc), problem.key, problem.params, problem.on_key)
 
 
+def _check_nudges(config: TakibiConfig) -> Iterator[ConfigProblem]:
+    for problem in nudge_problems(config.nudges):
+        yield ConfigProblem(("nudges", *problem.loc), problem.key, problem.params)
+
+
 _CHECKS: tuple[Callable[[TakibiConfig], Iterator[ConfigProblem]], ...] = (
     _check_segments,
     _check_elements,
@@ -477,4 +484,5 @@ _CHECKS: tuple[Callable[[TakibiConfig], Iterator[ConfigProblem]], ...] = (
     _check_cta,
     _check_connectors,
     _check_schedule,
+    _check_nudges,
 )

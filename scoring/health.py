@@ -11,26 +11,39 @@ How an account is scored:
 * reasons are the items that pulled the overall score furthest from the middle, strongest first;
   unknowns are the heaviest missing items, for the nudge.
 
-This runs for every account on every pass: the configuration is compiled once (``compile_config``),
-cut-off dates are computed once per day, and reason texts' values are only built for the few reasons
-that are kept.
+This runs for every account on every pass (``bench/score.py``: 100,000 accounts, target under three
+seconds), so the per-account path is kept lean:
+
+* the configuration is compiled once (``compile_config``): a valid answer's item, its reason and
+  ``weight x score`` are looked up, not built; unknown items and their weight shares are constants;
+* cut-off dates are computed once per day (``day_plan``), day counts are ordinal differences;
+* an element's sums live in local variables, not in lists indexed per item;
+* reasons stay structured (a catalog key and its values, rendered only when shown), and their values
+  are only built for the few reasons a result keeps;
+* fire reads one value per series: the last one, found without a scan (``MetricSeries.latest``).
 """
 
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable
 from datetime import date
-from typing import Any
 
-from scoring.aggregation import Overall, tightest_cap
+from scoring.aggregation import tightest_cap
 from scoring.compiled import (
     FIRE,
+    NEUTRAL,
     WIND,
     CompiledConfig,
     CompiledMetric,
     CompiledQuestion,
     Day,
+    FireRow,
+    Item,
+    Known,
+    Missing,
+    Params,
+    ReasonBuilder,
     compile_config,
     day_plan,
 )
@@ -39,7 +52,6 @@ from scoring.freshness import vacancies
 from scoring.model import (
     ELEMENTS,
     AccountFacts,
-    Answer,
     Element,
     Expectation,
     HealthResult,
@@ -52,31 +64,25 @@ from scoring.model import (
 __all__ = ["CompiledConfig", "compile_config", "score_account", "score_accounts"]
 
 FIREWOOD_, EMBER_, WIND_, FIRE_ = Element.FIREWOOD, Element.EMBER, Element.WIND, Element.FIRE
-NEUTRAL = 50.0
-"""A score above the middle pulls the grade up, below pulls it down."""
 
-_Params = Mapping[str, object]
-_Builder = Callable[[Any, Any], tuple[str, _Params]]
-"""Makes a reason's key and values from the two arguments stored with an item."""
-_Item = tuple[int, float, _Builder, Any, Any]
-"""(element, weight x (score - 50), reason builder, arg, arg): a known item; its reason is made on demand."""
-_Missing = tuple[int, float, _Builder, Any, Any]
-"""(element, weight, reason builder, arg, arg): an unknown or stale item."""
+
+def _lack(missing: Missing) -> float:
+    """The sort key of the nudge list: minus the item's share of the model's weight."""
+    return missing[0]
+
+
+_FIT = Expectation.FIT
 
 
 # --- reason builders (called only for the reasons that are kept) ---------------------------------
 
 
-def _answer_reason(question: CompiledQuestion, answer: Answer) -> tuple[str, _Params]:
-    return question.answer_reasons[answer.value]
-
-
-def _vacant_reason(question: CompiledQuestion, since: date) -> tuple[str, _Params]:
+def _vacant_reason(question: CompiledQuestion, since: date) -> tuple[str, Params]:
     role = question.role.value if question.role is not None else ""
     return f"scoring.reason.vacant.{role}", {"since": since, "question": question.label}
 
 
-def _metric_reason(metric: CompiledMetric, value: float) -> tuple[str, _Params]:
+def _metric_reason(metric: CompiledMetric, value: float) -> tuple[str, Params]:
     return f"scoring.reason.metric.{metric.unit}", {
         "metric": metric.label,
         "value": value,
@@ -84,45 +90,41 @@ def _metric_reason(metric: CompiledMetric, value: float) -> tuple[str, _Params]:
     }
 
 
-def _onboarding_reason(metric: CompiledMetric, delay: int) -> tuple[str, _Params]:
+def _onboarding_reason(metric: CompiledMetric, delay: int) -> tuple[str, Params]:
     key = "scoring.reason.onboarding.on_time" if delay == 0 else "scoring.reason.onboarding.late"
     return key, {"days": delay, "metric": metric.label}
 
 
-def _recency_reason(days: int, _: None) -> tuple[str, _Params]:
+def _recency_reason(days: int, _: None) -> tuple[str, Params]:
     return "scoring.reason.wind.recency", {"days": days}
 
 
-def _frequency_reason(count: int, window: tuple[int, float]) -> tuple[str, _Params]:
+def _frequency_reason(count: int, window: tuple[int, float]) -> tuple[str, Params]:
     return "scoring.reason.wind.frequency", {"count": count, "days": window[0], "target": window[1]}
 
 
-def _fit_reason(share: float, days: int) -> tuple[str, _Params]:
+def _fit_reason(share: float, days: int) -> tuple[str, Params]:
     return "scoring.reason.wind.fit", {"share": share, "days": days}
 
 
-def _unknown_question(question: CompiledQuestion, _: None) -> tuple[str, _Params]:
-    return question.unknown_reason
-
-
-def _stale_question(question: CompiledQuestion, answered_on: date) -> tuple[str, _Params]:
+def _stale_question(question: CompiledQuestion, answered_on: date) -> tuple[str, Params]:
     return "scoring.stale.question", {"question": question.label, "answered_on": answered_on}
 
 
-def _unknown_metric(metric: CompiledMetric, _: None) -> tuple[str, _Params]:
+def _unknown_metric(metric: CompiledMetric, _: None) -> tuple[str, Params]:
     key = "scoring.unknown.onboarding" if metric.builtin else "scoring.unknown.metric"
     return key, {"metric": metric.label}
 
 
-def _stale_metric(metric: CompiledMetric, as_of: date) -> tuple[str, _Params]:
+def _stale_metric(metric: CompiledMetric, as_of: date) -> tuple[str, Params]:
     return "scoring.stale.metric", {"metric": metric.label, "as_of": as_of}
 
 
-def _unknown_touchpoints(_: None, __: None) -> tuple[str, _Params]:
+def _unknown_touchpoints(_: None, __: None) -> tuple[str, Params]:
     return "scoring.unknown.touchpoints", {}
 
 
-def _unknown_fit(days: int, _: None) -> tuple[str, _Params]:
+def _unknown_fit(days: int, _: None) -> tuple[str, Params]:
     return "scoring.unknown.touchpoint_fit", {"days": days}
 
 
@@ -137,73 +139,83 @@ def score_account(facts: AccountFacts, config: CompiledConfig | TakibiConfig, to
     """
     compiled = config if isinstance(config, CompiledConfig) else compile_config(config)
     day = day_plan(compiled, today)
-    items: list[_Item] = []
-    missing: list[_Missing] = []
-    known = [0.0, 0.0, 0.0, 0.0]
-    sums = [0.0, 0.0, 0.0, 0.0]
-    _score_questions(facts, compiled, day, items, missing, known, sums)
-    _score_wind(facts, compiled, day, items, missing, known, sums)
-    _score_fire(facts, compiled, day, items, missing, known, sums)
-    return _result(facts, compiled, day, items, missing, known, sums)
+    items: list[Item] = []
+    missing: list[Missing] = []
+    segment = day.segments.get(facts.segment, day.default)
+    k0, s0, k1, s1 = _score_questions(facts, compiled, day, items, missing)
+    k2, s2 = _score_wind(facts, compiled, day, segment.frequency_target, items, missing)
+    k3, s3 = _score_fire(facts, day.today, segment.fire_rows, items, missing)
+    return _result(facts, compiled, day, items, missing, (k0, k1, k2, k3), (s0, s1, s2, s3))
 
 
-def _score_questions(  # noqa: PLR0917 - the accumulators are passed bare: this is the hot path
-    facts: AccountFacts,
-    compiled: CompiledConfig,
-    day: Day,
-    items: list[_Item],
-    missing: list[_Missing],
-    known: list[float],
-    sums: list[float],
-) -> None:
-    """薪 / 種火: the latest fresh answers, overridden by a key-person vacancy recorded after them."""
-    by_question = {a.question_id: a for a in facts.answers}
-    get = by_question.get
-    vacant = vacancies(facts.key_people, day.today) if compiled.has_roles and facts.key_people else None
+def _score_questions(
+    facts: AccountFacts, compiled: CompiledConfig, day: Day, items: list[Item], missing: list[Missing]
+) -> tuple[float, float, float, float]:
+    """薪 / 種火: the latest fresh answers, overridden by a key-person vacancy recorded after them.
+
+    Returns firewood's known weight and weighted sum, then ember's (questions belong to one of the two).
+    """
+    get = {a.question_id: a for a in facts.answers}.get  # the later answer wins
+    vacant = _vacant_questions(facts, compiled, day.today)
     answers_from = day.answers_from
-    for qid, e, w, value_type, table, role, worst, q in compiled.question_rows:
+    add, lack = items.append, missing.append
+    k0 = s0 = k1 = s1 = 0.0
+    for qid, e, w, value_type, known, unknown, lacking, q in compiled.question_rows:
         answer = get(qid)
-        score: float | None = None
-        stale_on = None
-        if answer is not None:
-            value = answer.value
-            if value is not None:
-                if answer.answered_on < answers_from:
-                    stale_on = answer.answered_on
-                elif type(value) is value_type:
-                    score = table.get(value)
-        if vacant and role is not None:
-            since = vacant.get(role)
-            if since is not None and (score is None or answer is None or answer.answered_on < since):
-                items.append((e, w * (worst - NEUTRAL), _vacant_reason, q, since))
-                known[e] += w
-                sums[e] += w * worst
-                continue
-        if score is not None:
-            items.append((e, w * (score - NEUTRAL), _answer_reason, q, answer))
-            known[e] += w
-            sums[e] += w * score
-        elif stale_on is not None:
-            missing.append((e, w, _stale_question, q, stale_on))
+        found: Known | None = None
+        if answer is not None and (value := answer.value) is not None:  # None: asked, not known
+            if answer.answered_on < answers_from:
+                if vacant is None or qid not in vacant:
+                    lack((lacking, _stale_question, q, answer.answered_on))
+                    continue
+            elif type(value) is value_type:  # a value of another type is unknown
+                found = known.get(value)
+        if vacant is not None and qid in vacant:
+            since = vacant[qid]
+            if found is None or answer is None or answer.answered_on < since:
+                worst = q.worst
+                found = (e, w * (worst - NEUTRAL), _vacant_reason, q, since), w * worst
+        if found is None:
+            lack(unknown)
+            continue
+        item, weighted = found
+        add(item)
+        if e:
+            k1 += w
+            s1 += weighted
         else:
-            missing.append((e, w, _unknown_question, q, None))
+            k0 += w
+            s0 += weighted
+    return k0, s0, k1, s1
+
+
+def _vacant_questions(facts: AccountFacts, compiled: CompiledConfig, today: date) -> dict[str, date] | None:
+    """Questions whose key person's seat is empty on ``today``, with the day it emptied; ``None`` when
+    there are none (the common case, checked once per account rather than per question)."""
+    people = facts.key_people
+    if not people or not compiled.role_questions:
+        return None
+    vacant = vacancies(people, today)
+    if not vacant:
+        return None
+    found = {qid: vacant[role] for qid, role in compiled.role_questions if role in vacant}
+    return found or None
 
 
 def _score_wind(  # noqa: PLR0917
     facts: AccountFacts,
     compiled: CompiledConfig,
     day: Day,
-    items: list[_Item],
-    missing: list[_Missing],
-    known: list[float],
-    sums: list[float],
-) -> None:
-    """送風: recency, frequency and fit of touchpoints. No touchpoint at all is unknown, not silence."""
+    target: float,
+    items: list[Item],
+    missing: list[Missing],
+) -> tuple[float, float]:
+    """送風: recency, frequency and fit of touchpoints. No touchpoint at all is unknown, not silence.
+    Returns the element's known weight and weighted sum."""
     today = day.today
     last: date | None = None
     count = rated = fits = 0
     frequency_from, fit_from = day.frequency_from, day.fit_from
-    fit = Expectation.FIT
     for tp in facts.touchpoints:
         on = tp.on
         if on > today:
@@ -212,18 +224,18 @@ def _score_wind(  # noqa: PLR0917
             last = on
         if on >= frequency_from:
             count += 1
-        if on >= fit_from and tp.expectation is not None:
-            rated += 1
-            if tp.expectation is fit:
-                fits += 1
+        if on >= fit_from:
+            expectation = tp.expectation
+            if expectation is not None:
+                rated += 1
+                if expectation is _FIT:
+                    fits += 1
     if last is None:
-        weight = compiled.recency_weight + compiled.frequency_weight + compiled.fit_weight
-        missing.append((WIND, weight, _unknown_touchpoints, None, None))
-        return
-    days = (today - last).days
+        missing.append((compiled.wind_lack, _unknown_touchpoints, None, None))
+        return 0.0, 0.0
+    days = day.ordinal - last.toordinal()
     good, bad = compiled.recency_good, compiled.recency_bad
     recency = 100.0 if days <= good else 0.0 if days >= bad else 100.0 * (bad - days) / (bad - good)
-    target = compiled.plans.get(facts.segment, compiled.default_plan).frequency_target
     frequency = 100.0 if count >= target else 100.0 * count / target
     w_recency, w_frequency = compiled.recency_weight, compiled.frequency_weight
     items.append((WIND, w_recency * (recency - NEUTRAL), _recency_reason, days, None))
@@ -236,71 +248,61 @@ def _score_wind(  # noqa: PLR0917
             (compiled.frequency_days, target),
         )
     )
-    known[WIND] += w_recency + w_frequency
-    sums[WIND] += w_recency * recency + w_frequency * frequency
-
-    w_fit = compiled.fit_weight
+    known = w_recency + w_frequency
+    total = w_recency * recency + w_frequency * frequency
     if rated == 0:
-        missing.append((WIND, w_fit, _unknown_fit, compiled.fit_days, None))
-        return
+        missing.append((compiled.fit_lack, _unknown_fit, compiled.fit_days, None))
+        return known, total
+    w_fit = compiled.fit_weight
     share = fits / rated
     score = (share - compiled.fit_floor) * 100.0 / (compiled.fit_target - compiled.fit_floor)
     score = 0.0 if score < 0.0 else 100.0 if score > 100.0 else score
     items.append((WIND, w_fit * (score - NEUTRAL), _fit_reason, share, compiled.fit_days))
-    known[WIND] += w_fit
-    sums[WIND] += w_fit * score
+    return known + w_fit, total + w_fit * score
 
 
-def _score_fire(  # noqa: PLR0917
-    facts: AccountFacts,
-    compiled: CompiledConfig,
-    day: Day,
-    items: list[_Item],
-    missing: list[_Missing],
-    known: list[float],
-    sums: list[float],
-) -> None:
-    """焚き火の状態: the latest fresh value of each pulled metric, and the onboarding delay."""
-    today = day.today
-    metrics = facts.metrics
-    metrics_from = day.metrics_from
-    plan = compiled.plans.get(facts.segment, compiled.default_plan)
-    known_weight = total = 0.0
-    for index, metric_id, builtin, w, floor, slope, m in plan.metric_rows:
+def _score_fire(
+    facts: AccountFacts, today: date, rows: tuple[FireRow, ...], items: list[Item], missing: list[Missing]
+) -> tuple[float, float]:
+    """焚き火の状態: the latest fresh value of each pulled metric, and the onboarding delay. Returns the
+    element's known weight and weighted sum."""
+    get = facts.metrics.get
+    add, lack = items.append, missing.append
+    known = total = 0.0
+    for metric_id, builtin, w, floor, slope, fresh, lacking, m in rows:
         value: float
-        build: _Builder
+        build: ReasonBuilder
         if builtin:
             delay = _onboarding_delay(facts, today)
             if delay is None:
-                missing.append((FIRE, w, _unknown_metric, m, None))
+                lack((lacking, _unknown_metric, m, None))
                 continue
             value = delay
             build = _onboarding_reason
         else:
-            series = metrics.get(metric_id)
-            if series is None or not series.dates:
-                missing.append((FIRE, w, _unknown_metric, m, None))
+            series = get(metric_id)
+            if series is None or not (dates := series.dates):
+                lack((lacking, _unknown_metric, m, None))
                 continue
-            dates = series.dates
-            if dates[-1] <= today:
-                on, value = dates[-1], series.values[-1]
-            else:
+            on = dates[-1]
+            if on <= today:
+                value = series.values[-1]
+            else:  # values dated after the scoring day are ignored
                 point = series.latest(today)
                 if point is None:
-                    missing.append((FIRE, w, _unknown_metric, m, None))
+                    lack((lacking, _unknown_metric, m, None))
                     continue
                 on, value = point
-            if on < metrics_from[index]:
-                missing.append((FIRE, w, _stale_metric, m, on))
+            if on < fresh:
+                lack((lacking, _stale_metric, m, on))
                 continue
             build = _metric_reason
         score = (value - floor) * slope
         score = 0.0 if score < 0.0 else 100.0 if score > 100.0 else score
-        items.append((FIRE, w * (score - NEUTRAL), build, m, value))
-        known_weight += w
+        add((FIRE, w * (score - NEUTRAL), build, m, value))
+        known += w
         total += w * score
-    known[FIRE] += known_weight
-    sums[FIRE] += total
+    return known, total
 
 
 def _onboarding_delay(facts: AccountFacts, today: date) -> int | None:
@@ -318,13 +320,11 @@ def _result(  # noqa: PLR0917
     facts: AccountFacts,
     compiled: CompiledConfig,
     day: Day,
-    items: list[_Item],
-    missing: list[_Missing],
-    known: list[float],
-    sums: list[float],
+    items: list[Item],
+    missing: list[Missing],
+    known: tuple[float, float, float, float],
+    sums: tuple[float, float, float, float],
 ) -> HealthResult:
-    weights = compiled.element_weights
-    totals = compiled.item_totals
     bounds = compiled.scale.bounds
     # Four elements, unrolled: this runs once per account.
     k0, k1, k2, k3 = known
@@ -332,14 +332,12 @@ def _result(  # noqa: PLR0917
     s1 = sums[1] / k1 if k1 > 0 else None
     s2 = sums[2] / k2 if k2 > 0 else None
     s3 = sums[3] / k3 if k3 > 0 else None
-    grades = (
-        None if s0 is None else bisect_right(bounds, s0) + 1,
-        None if s1 is None else bisect_right(bounds, s1) + 1,
-        None if s2 is None else bisect_right(bounds, s2) + 1,
-        None if s3 is None else bisect_right(bounds, s3) + 1,
-    )
+    g0 = None if s0 is None else bisect_right(bounds, s0) + 1
+    g1 = None if s1 is None else bisect_right(bounds, s1) + 1
+    g2 = None if s2 is None else bisect_right(bounds, s2) + 1
+    g3 = None if s3 is None else bisect_right(bounds, s3) + 1
     # aggregation.aggregate, inlined: the weighted mean of the known elements, then the caps.
-    w0, w1, w2, w3 = weights
+    w0, w1, w2, w3 = compiled.element_weights
     total = known_weight = 0.0
     if s0 is not None and w0 > 0:
         total += w0 * s0
@@ -354,19 +352,19 @@ def _result(  # noqa: PLR0917
         total += w3 * s3
         known_weight += w3
     base = score = total / known_weight if known_weight > 0 else None
+    reasons: list[Reason] = []
     capped_by: int | None = None
-    caps = compiled.caps
-    if base is not None and caps:
-        limit, by = tightest_cap(grades, weights, caps)
+    # Grades are 1-5 or None: "or 9" leaves unknown elements out of the quick check for a low one.
+    if base is not None and min(g0 or 9, g1 or 9, g2 or 9, g3 or 9) <= compiled.cap_grade:
+        grades = (g0, g1, g2, g3)
+        limit, by = tightest_cap(grades, compiled.element_weights, compiled.caps)
         ceiling = compiled.ceilings[limit]
         if by is not None and base > ceiling:
             score, capped_by = ceiling, by
+            reasons.append(_cap_reason(compiled, by, grades, limit, ceiling - base))
     shares = compiled.shares
     confidence = shares[0] * k0 + shares[1] * k1 + shares[2] * k2 + shares[3] * k3
 
-    reasons: list[Reason] = []
-    if capped_by is not None:
-        reasons.append(_cap_reason(compiled, capped_by, grades, Overall(score, base, capped_by, limit)))
     if items and base is not None:
         # Impact on the overall score: the element's share of the known element weight times the
         # item's share of its element's known weight, times how far the item is from the middle.
@@ -377,7 +375,8 @@ def _result(  # noqa: PLR0917
             w3 / known_weight / k3 if k3 > 0 else 0.0,
         )
         strength = [-abs(factor[it[0]] * it[1]) for it in items]
-        for i in sorted(range(len(items)), key=strength.__getitem__)[: compiled.max_reasons - len(reasons)]:
+        kept = compiled.max_reasons - len(reasons)
+        for i in sorted(range(len(items)), key=strength.__getitem__)[:kept]:
             if strength[i] == 0.0:
                 break
             e, pull, build, a, b = items[i]
@@ -386,13 +385,11 @@ def _result(  # noqa: PLR0917
 
     unknowns: list[Reason] = []
     if missing:
-        weight_share = [-shares[m[0]] * m[1] for m in missing]
-        for i in sorted(range(len(missing)), key=weight_share.__getitem__)[: compiled.max_unknowns]:
-            _, _, build, a, b = missing[i]
+        for lacking, build, a, b in sorted(missing, key=_lack)[: compiled.max_unknowns]:
             key, params = build(a, b)
-            unknowns.append(new_reason(key, params, -weight_share[i]))
+            unknowns.append(new_reason(key, params, -lacking))
 
-    t0, t1, t2, t3 = totals
+    t0, t1, t2, t3 = compiled.item_totals
     return new_health_result(
         facts.account_id,
         day.today,
@@ -401,10 +398,10 @@ def _result(  # noqa: PLR0917
         None if score is None else bisect_right(bounds, score) + 1,
         confidence,
         (
-            new_element_result(FIREWOOD_, s0, grades[0], k0 / t0 if t0 > 0 else 0.0),
-            new_element_result(EMBER_, s1, grades[1], k1 / t1 if t1 > 0 else 0.0),
-            new_element_result(WIND_, s2, grades[2], k2 / t2 if t2 > 0 else 0.0),
-            new_element_result(FIRE_, s3, grades[3], k3 / t3 if t3 > 0 else 0.0),
+            new_element_result(FIREWOOD_, s0, g0, k0 / t0 if t0 > 0 else 0.0),
+            new_element_result(EMBER_, s1, g1, k1 / t1 if t1 > 0 else 0.0),
+            new_element_result(WIND_, s2, g2, k2 / t2 if t2 > 0 else 0.0),
+            new_element_result(FIRE_, s3, g3, k3 / t3 if t3 > 0 else 0.0),
         ),
         tuple(reasons),
         tuple(unknowns),
@@ -413,16 +410,13 @@ def _result(  # noqa: PLR0917
 
 
 def _cap_reason(
-    compiled: CompiledConfig, element: int, grades: tuple[int | None, ...], overall: Overall
+    compiled: CompiledConfig, element: int, grades: tuple[int | None, ...], cap: int, impact: float
 ) -> Reason:
-    grade, cap = grades[element], overall.cap_grade
+    grade = grades[element]
     assert grade is not None
-    assert cap is not None
-    assert overall.score is not None
-    assert overall.base is not None
     label = compiled.scale.label
     params = {"element": compiled.element_labels[element], "grade": label(grade), "cap": label(cap)}
-    return new_reason("scoring.reason.capped", params, overall.score - overall.base)
+    return new_reason("scoring.reason.capped", params, impact)
 
 
 def score_accounts(

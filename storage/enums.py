@@ -100,3 +100,10 @@ class JobRunStatus(StrEnum):
     RUNNING = "running"
     SUCCEEDED = "succeeded"
     FAILED = "failed"
+
+
+class NudgeOutcome(StrEnum):
+    """What became of a nudge, decided when the next one goes out (``None`` until then)."""
+
+    FIXED = "fixed"
+    IGNORED = "ignored"

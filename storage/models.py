@@ -37,6 +37,7 @@ from storage.enums import (
     ExpectationFit,
     JobRunStatus,
     KeyPersonRole,
+    NudgeOutcome,
     OutboxStatus,
     RenewalForecast,
     TouchpointKind,
@@ -349,3 +350,37 @@ class AuditLogEntry(Base):
     entity: Mapped[str] = mapped_column(String(64))
     entity_id: Mapped[str] = mapped_column(String(128))
     detail: Mapped[dict[str, Any]] = mapped_column(json_type(), default=dict)
+
+
+class NudgePreference(Base):
+    """A CSM's nudge settings: a pause (through ``paused_through``, inclusive) and the language they
+    last spoke to takibi in (``/takibi nudge``), so their DMs come in it."""
+
+    __tablename__ = "nudge_preferences"
+
+    user_slack_id: Mapped[str] = mapped_column(String(SLACK_ID), primary_key=True)
+    paused_through: Mapped[date | None]
+    locale: Mapped[str | None] = mapped_column(String(8))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class NudgeRecord(Base):
+    """One nudge sent to one CSM on one day: what it listed, and (from the next nudge on) whether any
+    of it was fixed. ``streak`` counts the ignored nudges in a row before this one; ``steward_told``
+    whether the human steward has been told about that streak."""
+
+    __tablename__ = "nudges"
+    __table_args__ = (UniqueConstraint("user_slack_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_slack_id: Mapped[str] = mapped_column(String(SLACK_ID))
+    day: Mapped[date]
+    sent_at: Mapped[datetime] = mapped_column(default=utcnow)
+    items: Mapped[list[str]] = mapped_column(json_type(), default=list)
+    """Keys of the items listed (``assess:42``, ``cta:17``)."""
+    total: Mapped[int]
+    """Items due that day (the DM lists at most ``nudges.max_items`` of them)."""
+    outcome: Mapped[NudgeOutcome | None] = mapped_column(str_enum(NudgeOutcome, "nudge_outcome"))
+    resolved_on: Mapped[date | None]
+    streak: Mapped[int] = mapped_column(default=0)
+    steward_told: Mapped[bool] = mapped_column(default=False)

@@ -102,7 +102,7 @@ def post_weekly_digest(
     for post in posts:
         try:
             rendered = render_post(t, config, scale, post, chart)
-            with database.unit_of_work() as session:
+            with database.unit_of_work(immediate=True) as session:
                 queued = enqueue_post(
                     session,
                     post,

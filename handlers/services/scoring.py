@@ -93,7 +93,9 @@ def run_scoring_pass(
     scored = batches = 0
     cursor = _Cursor(None if account_ids is None else sorted(set(account_ids)), batch_size)
     while not cursor.done:
-        with database.unit_of_work() as session:
+        # Reads, then writes the snapshots: immediate, or on SQLite a writer elsewhere (the outbox
+        # deliverer, a listener) makes the first write fail with "database is locked" at once.
+        with database.unit_of_work(immediate=True) as session:
             accounts = cursor.next_batch(session)
             if not accounts:
                 continue

@@ -281,7 +281,7 @@ def _pull_connector(settings: ConnectorSettings, context: _Context) -> Connector
 def _write(spool: RowSpool, context: _Context) -> int:
     changed = 0
     try:
-        with context.database.unit_of_work() as session:
+        with context.database.unit_of_work(immediate=True) as session:
             changed = write_rows(session, spool.rows(), now=context.now, batch_size=context.batch_size)
             if context.dry_run:
                 raise _DryRunRollbackError

@@ -148,7 +148,7 @@ def alert_message(t: Translate, scale: GradeScale, data: AlertData, reactions: R
         ),
     ]
     if data.grades:
-        grades = " ・ ".join(
+        grades = t("cta.alert.grade_separator").join(
             t(
                 "cta.alert.grade",
                 element=t(f"cta.element.{name}"),

@@ -3,7 +3,9 @@ plain rows ``scoring.digest`` takes. Never writes, never commits.
 
 A team is a set of segments (``None``: every account). Every query filters by joining ``accounts``
 on its segment rather than passing thousands of ids. Local days (the team's time zone) are turned into
-UTC bounds for timestamp columns, and timestamps back into local days.
+UTC bounds for timestamp columns, and timestamps back into local days. Rows are read through the
+session's connection (Core), not the ORM's result loading: tens of thousands of plain rows, several
+times cheaper that way, and nothing here is an entity to track.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, or_, select, true
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import Executable
 
 from scoring.digest import DigestAccount, DigestCta, DigestSnapshot, Grade, WeekGrades
 from scoring.model import Reason
@@ -26,6 +29,11 @@ from storage.repositories.touchpoints import day_start
 Segments = Collection[str] | None
 SNAPSHOT_MAX_AGE = timedelta(days=6)
 """A week's state is each account's latest snapshot within that week (a scoring pass runs daily)."""
+
+
+def _rows(session: Session, statement: Executable) -> Sequence[Any]:
+    """Every row of ``statement``, fetched at once through the session's connection (Core)."""
+    return session.connection().execute(statement).all()
 
 
 def _in_team(segments: Segments) -> ColumnElement[bool]:
@@ -77,7 +85,7 @@ def accounts(session: Session, segments: Segments, *, end: date) -> list[DigestA
             churned_on=row.churned_on,
             last_assessed_on=row.last_call,
         )
-        for row in session.execute(statement)
+        for row in _rows(session, statement)
     ]
 
 
@@ -120,7 +128,7 @@ def latest_snapshots(
             firewood_score=row.firewood_score,
             fire_score=row.fire_score,
         )
-        for row in session.execute(statement)
+        for row in _rows(session, statement)
     }
 
 
@@ -136,7 +144,7 @@ def snapshot_reasons(
     )
     return {
         account_id: tuple(reason_from_json(item) for item in items or () if not item.get(UNKNOWN_FLAG))
-        for account_id, items in session.execute(statement)
+        for account_id, items in _rows(session, statement)
     }
 
 
@@ -161,7 +169,7 @@ def ctas(
         )
     )
     found: dict[str, list[DigestCta]] = {}
-    for row in session.execute(statement):
+    for row in _rows(session, statement):
         found.setdefault(row.segment, []).append(
             DigestCta(
                 account_id=row.account_id,
@@ -189,7 +197,7 @@ def touchpoint_counts(
         )
         .group_by(Account.segment)
     )
-    return {segment: int(count) for segment, count in session.execute(statement)}
+    return {segment: int(count) for segment, count in _rows(session, statement)}
 
 
 def _book_sizes(session: Session, segments: Segments, day: date) -> dict[str, int]:
@@ -198,7 +206,7 @@ def _book_sizes(session: Session, segments: Segments, day: date) -> dict[str, in
         .where(_in_team(segments), _in_book(day))
         .group_by(Account.segment)
     )
-    return {segment: int(count) for segment, count in session.execute(statement)}
+    return {segment: int(count) for segment, count in _rows(session, statement)}
 
 
 def grade_history(session: Session, segments: Segments, ends: Sequence[date]) -> dict[str, list[WeekGrades]]:
@@ -220,7 +228,7 @@ def grade_history(session: Session, segments: Segments, ends: Sequence[date]) ->
             .group_by(Account.segment, HealthSnapshot.overall_grade)
         )
         counts: dict[str, dict[Grade, int]] = {}
-        for segment, grade, count in session.execute(statement):
+        for segment, grade, count in _rows(session, statement):
             counts.setdefault(segment, {})[grade] = int(count)
         for segment, book in _book_sizes(session, segments, end).items():
             graded = counts.setdefault(segment, {})

@@ -16,6 +16,20 @@ took the row over) cannot overwrite the newer outcome.
 
 Claiming is safe with several deliverers: on PostgreSQL it takes ``FOR UPDATE SKIP LOCKED``; on SQLite
 the caller must claim inside ``Database.unit_of_work(immediate=True)`` (writers are serialised).
+
+Updates of one message apply in order, newest last. A ``chat.update`` row that names its message's row
+in ``depends_on_id`` carries the message's whole new state, so only the newest one matters: an older
+one is never sent once a newer one is queued (it is *superseded*: ``sent`` without a call, ``result``
+``{"superseded": true}``), and the newest waits while an older one is still in flight. Retries, a
+429 or a second deliverer can therefore never leave the message in an older state than the last one
+queued::
+
+    update 1 (taken)   ──▶ 500, back to pending ──▶ superseded (a newer one exists)
+    update 2 (snoozed) ──▶ superseded before it was ever claimed
+    update 3 (done)    ──▶ waits for update 1's call to finish, then sent: the message shows "done"
+
+Replies in one thread keep their order the same way, without skipping any: a ``chat.postMessage`` row
+with a parent waits until every older reply to that parent is finished (sent or dead).
 """
 
 from __future__ import annotations
@@ -37,6 +51,16 @@ JsonDict = dict[str, Any]
 _Parent = aliased(OutboxMessage, name="parent")
 _Target = aliased(OutboxMessage, name="target")
 """An alias for subqueries of an UPDATE on ``outbox``, which would otherwise correlate to its target."""
+_Sibling = aliased(OutboxMessage, name="sibling")
+
+REPLACING_METHODS = frozenset({"chat.update"})
+"""Methods whose call sets the whole state of the parent's message (see the module docstring): of the
+rows of one such method on one parent, the newest replaces the older ones."""
+SEQUENCED_METHODS = REPLACING_METHODS | {"chat.postMessage"}
+"""Methods whose rows on one parent go one at a time, oldest first: updates of one message, replies in
+one thread."""
+SUPERSEDED: dict[str, Any] = {"superseded": True}
+"""The ``result`` of a row never sent because a newer one replaced it."""
 
 
 @dataclass(frozen=True)
@@ -137,9 +161,15 @@ def result_for(session: Session, dedupe_key: str) -> JsonDict | None:
 
 
 def _due(now: datetime) -> ColumnElement[bool]:
-    """Pending and due, or sending with an expired lease (to reconcile); and the parent, if any, sent."""
+    """Pending and due, or sending with an expired lease (to reconcile); the parent, if any, sent; and
+    for a sequenced row, no older sibling still to finish (:data:`SEQUENCED_METHODS`)."""
     parent_sent = exists().where(
         _Parent.id == OutboxMessage.depends_on_id, _Parent.status == OutboxStatus.SENT
+    )
+    older_unfinished = exists().where(
+        _siblings(OutboxMessage),
+        _Sibling.id < OutboxMessage.id,
+        _Sibling.status.in_((OutboxStatus.PENDING, OutboxStatus.SENDING)),
     )
     return and_(
         or_(
@@ -147,7 +177,52 @@ def _due(now: datetime) -> ColumnElement[bool]:
             and_(OutboxMessage.status == OutboxStatus.SENDING, OutboxMessage.lease_until <= now),
         ),
         or_(OutboxMessage.depends_on_id.is_(None), parent_sent),
+        or_(~_sequenced(OutboxMessage, SEQUENCED_METHODS), ~older_unfinished),
     )
+
+
+def _sequenced(row: type[OutboxMessage], methods: frozenset[str]) -> ColumnElement[bool]:
+    return and_(row.method.in_(methods), row.depends_on_id.is_not(None))
+
+
+def _siblings(row: type[OutboxMessage]) -> ColumnElement[bool]:
+    """``_Sibling`` is another row of the same method on the same parent as ``row``."""
+    return and_(
+        _Sibling.depends_on_id == row.depends_on_id,
+        _Sibling.method == row.method,
+        _Sibling.id != row.id,
+    )
+
+
+def supersede_replaced(session: Session, *, now: datetime) -> int:
+    """Finish, without a call, every replacing row that a newer sibling replaces: pending ones, and
+    sending ones whose lease has expired (a call of unknown outcome, which the newer one overwrites
+    anyway). Rows in flight are left alone; the newer row waits for them (:func:`_due`).
+
+    Skips rows another transaction holds, like :func:`bury_orphans`. Returns how many it finished.
+    """
+    newer = exists().where(_siblings(_Target), _Sibling.id > _Target.id)
+    finished = _unlocked_ids(
+        _sequenced(_Target, REPLACING_METHODS),
+        or_(
+            _Target.status == OutboxStatus.PENDING,
+            and_(_Target.status == OutboxStatus.SENDING, _Target.lease_until <= now),
+        ),
+        newer,
+    )
+    result = session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(finished))
+        .values(
+            status=OutboxStatus.SENT,
+            result=SUPERSEDED,
+            sent_at=now,
+            lease_until=None,
+            last_error=literal("superseded: a newer update of the message is queued"),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return _rowcount(result)
 
 
 def claim_due(
@@ -167,9 +242,11 @@ def claim_due(
     caller still has rows of in hand. Rows with no channel are not capped.
 
     Flushes; the caller commits, and that commit is what makes the claim hold. Before claiming,
-    children of ``dead`` rows are made ``dead`` too (their parent will never be sent).
+    children of ``dead`` rows are made ``dead`` too (their parent will never be sent), and replaced
+    updates are finished unsent (:func:`supersede_replaced`).
     """
     bury_orphans(session)
+    supersede_replaced(session, now=now)
     due = _due(now)
     if exclude_channels:
         due = and_(
@@ -415,4 +492,5 @@ __all__ = [
     "result_for",
     "revive",
     "status_counts",
+    "supersede_replaced",
 ]

@@ -3,8 +3,9 @@
 Everything is drawn from a random generator seeded per account (``random.Random(f"{SEED}:…")``), so
 the book is identical on every machine and adding an account changes no other. Dates are offsets
 from ``today``: the committed ``accounts.csv`` is this book at :data:`ANCHOR`, and ``load_sample``
-lays it out again around the day it is given. Usage is not committed: it is computed on demand, one
-account at a time (:meth:`SampleBook.usage`), or exported for a connector with::
+lays it out again around the day it is given. Usage is computed on demand, one account at a time
+(:meth:`SampleBook.usage`); the bundled ``usage.csv`` (what the shipped CSV connector pulls) is its
+export at :data:`ANCHOR`, made with::
 
     python -m storage.sample.generate --out var/sample [--today 2026-11-23]
 

@@ -56,6 +56,8 @@ def app_settings(
         SLACK_API_URL=standin.base_url,
         TAKIBI_DATABASE_URL=database.url,
         TAKIBI_CONFIG=takibi_config,
+        # The stand-in has no per-channel limit unless a test sets one: no need to wait a second.
+        TAKIBI_CHANNEL_INTERVAL=0.05,
     )
 
 

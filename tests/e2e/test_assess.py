@@ -328,11 +328,11 @@ def test_a_submission_is_acked_without_waiting_for_slack(
     slack: SlackDriver, standin: SlackStandIn, database: Database, book: Book
 ) -> None:
     view = open_assess(slack, standin, OWNER, "assess 株式会社カミナシ")
-    standin.set_latency(2.0)
+    standin.set_latency(4.0)  # any Slack call made before the ack would push it past Slack's 3 s
 
     answer = submit(slack, OWNER, view, initial_state(view))
 
-    assert answer.elapsed < 1.0
+    assert answer.elapsed < 3.0
     standin.clear_faults()
 
 

@@ -81,13 +81,6 @@ def test_a_malformed_token_is_refused_without_echoing_it(tmp_path: Path) -> None
     assert "SLACK_BOT_TOKEN" in result.stderr
 
 
-def test_demo_runs_end_to_end(tmp_path: Path) -> None:
-    result = run(["demo", "--workdir", str(tmp_path / "demo")], tmp_path, TAKIBI_LOCALE="en")
-    assert result.returncode == 0, result.stderr
-    assert "How to use takibi" in result.stdout
-    assert "Traceback" not in result.stderr
-
-
 def test_takibi_run_serves_signed_requests_and_stops_on_sigterm(tmp_path: Path) -> None:
     secret = "e2e-signing-secret"
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "TAKIBI_"))}

@@ -62,6 +62,12 @@ def wait_for_alert(standin: SlackStandIn, database: Database, cta_id: int) -> di
     return message
 
 
+def outbox_drained(database: Database) -> bool:
+    """Nothing left to send: Slack has had every call and the deliverer has recorded every answer."""
+    with database.unit_of_work() as session:
+        return outbox.pending_count(session) == 0
+
+
 def cta_state(database: Database, cta_id: int) -> tuple[CtaStatus, list[CtaEventKind]]:
     with database.unit_of_work() as session:
         cta = repo.get(session, cta_id)
@@ -136,10 +142,12 @@ def test_a_reaction_event_retried_three_times_applies_once(
     event_id = slack.new_event_id()
     for retry in (None, 1, 2):
         assert slack.event(event, event_id=event_id, retry_num=retry).status == 200
-    assert standin.wait_until(lambda s: len(s.thread(CHANNEL, message["ts"])) >= 1, timeout=10)
+    # the stand-in's thread is the alert and its replies: one reply, for the one transition
+    assert standin.wait_until(lambda s: len(s.thread(CHANNEL, message["ts"])) >= 2, timeout=10)
     assert standin.wait_until(lambda s: cta_state(database, cta_id)[0] is CtaStatus.IN_PROGRESS, timeout=10)
     assert cta_state(database, cta_id)[1] == [CtaEventKind.OPENED, CtaEventKind.TAKEN]
-    assert len(standin.thread(CHANNEL, message["ts"])) == 1
+    assert standin.wait_until(lambda s: outbox_drained(database), timeout=10)
+    assert len(standin.thread(CHANNEL, message["ts"])) == 2
 
 
 def test_a_rate_limited_alert_arrives_once_after_the_wait(
@@ -151,4 +159,41 @@ def test_a_rate_limited_alert_arrives_once_after_the_wait(
     wait_for_alert(standin, database, cta_id)
     waited = (datetime.now(UTC) - started).total_seconds()
     assert waited >= 4 - 0.5, waited
+    assert [c.status for c in standin.calls_to("chat.postMessage")] == [429, 429, 200]
     assert len(standin.messages(CHANNEL)) == 1
+
+
+def test_take_snooze_and_done_in_quick_succession_leave_the_alert_in_its_final_state(
+    book: Book, delivering_app: RunningApp, standin: SlackStandIn, database: Database, slack: SlackDriver
+) -> None:
+    """Three changes faster than the channel's pacing, the first update failing once: the updates
+    apply in order (a retried older one never overwrites a newer one) and each change has its reply."""
+    cta_id = fire(delivering_app, database, book)
+    message = wait_for_alert(standin, database, cta_id)
+    ts = message["ts"]
+    standin.fail_next("chat.update", status=500)
+
+    button = {"type": "button", "action_id": CtaButton.TAKE, "block_id": "cta_actions", "value": str(cta_id)}
+    assert slack.block_actions(OWNER, [button], message=message, channel_id=CHANNEL).status == 200
+    assert standin.wait_until(lambda s: cta_state(database, cta_id)[0] is CtaStatus.IN_PROGRESS, timeout=10)
+    assert slack.event(slack.reaction_added(OWNER, "zzz", CHANNEL, ts, standin.bot_user_id)).status == 200
+    assert standin.wait_until(lambda s: len(cta_state(database, cta_id)[1]) == 3, timeout=10)
+    done = slack.reaction_added(OWNER, "white_check_mark", CHANNEL, ts, standin.bot_user_id)
+    assert slack.event(done).status == 200
+
+    assert standin.wait_until(lambda s: outbox_drained(database) and len(s.thread(CHANNEL, ts)) == 4, 20)
+    assert cta_state(database, cta_id) == (
+        CtaStatus.DONE,
+        [CtaEventKind.OPENED, CtaEventKind.TAKEN, CtaEventKind.SNOOZED, CtaEventKind.DONE],
+    )
+    final = standin.message(CHANNEL, ts)
+    assert final is not None
+    assert "actions" not in [b["type"] for b in final["blocks"]]
+    assert "完了" in str(final["blocks"][-1])
+    updates = standin.calls_to("chat.update")
+    assert updates[0].status == 500
+    assert updates[-1].ok
+    assert updates[-1].params["blocks"] == final["blocks"]
+    replies = [m["text"] for m in standin.thread(CHANNEL, ts)[1:]]
+    for reply, says in zip(replies, ("担当しました", "スヌーズしました", "完了にしました"), strict=True):
+        assert says in reply

@@ -19,6 +19,14 @@ from scoring.health import compile_config
 from storage.db import Database
 from storage.sample.load import load_sample
 
+
+@pytest.fixture
+def database_backend() -> str:
+    """SQLite only: these run ``takibi`` as a separate process to test the command itself (arguments,
+    output, exit status); the integration tests run its database work on both backends."""
+    return "sqlite"
+
+
 TAKIBI = Path(sys.executable).parent / "takibi"
 TODAY = date(2026, 11, 23)
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

@@ -3,7 +3,6 @@ queries folded, at most 100 options, fast over 10,000 accounts."""
 
 from __future__ import annotations
 
-import statistics
 from typing import Any
 
 from sqlalchemy import insert
@@ -88,24 +87,19 @@ def test_an_option_value_is_the_account_id(slack: SlackDriver, book: Book) -> No
     ]
 
 
-def test_over_ten_thousand_accounts_at_most_100_options_in_under_100_ms(
+def test_over_ten_thousand_accounts_at_most_100_options_mine_first(
     slack: SlackDriver, database: Database, book: Book
 ) -> None:
     seed_many(database, 10_000)
     view = {"type": "modal", "callback_id": "assess"}
-    suggest(slack, OWNER, "", view)  # warm: memberships cached, connections open
-
-    timings: list[float] = []
     for query in ("", "カミナ", "かみなし", "株式会社", "ﾀｷﾋﾞ", "サクラ商事", "acme", "00042", "ホクトラボ 0"):
         answer = suggest(slack, OWNER, query, view)
-        timings.append(answer.elapsed)
-        assert len(answer.json["options"]) <= 100
+        assert len(answer.json["options"]) <= 100, query
 
     assert len(suggest(slack, OWNER, "", view).json["options"]) == 100
     mine = names(suggest(slack, OWNER, "カミナ", view))
     assert mine[0].startswith("★ ")  # the reader's own first
-    assert statistics.median(timings) < 0.1
-    assert max(timings) < 0.3  # a loaded CI machine may hiccup once; the bench reports p99
+    # How fast is bench/picker.py's to measure (p50/p99 over 1,000 requests), not a timed test's.
 
 
 def test_the_picker_query_orders_exactly_as_accounts_search(database: Database, book: Book) -> None:

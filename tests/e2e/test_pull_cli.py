@@ -18,6 +18,14 @@ from bot.configfile import default_config_path
 from storage.db import Database
 from storage.models import Account, DailyMetric
 
+
+@pytest.fixture
+def database_backend() -> str:
+    """SQLite only: these run ``takibi`` as a separate process to test the command itself (arguments,
+    output, exit status); the integration tests run its database work on both backends."""
+    return "sqlite"
+
+
 TAKIBI = Path(sys.executable).parent / "takibi"
 DAY = (datetime.now(ZoneInfo("Asia/Tokyo")) - timedelta(days=2)).date()
 """A day that is in the past wherever the test runs (the CLI's today is Tokyo's)."""

@@ -21,6 +21,14 @@ from storage.sample.load import load_sample
 from tests.fakes.cta_notifier import RecordingNotifier
 from tests.integration.ctas.conftest import TZ, engine_for
 
+
+@pytest.fixture
+def database_backend() -> str:
+    """SQLite only: these run ``takibi`` as a separate process to test the command itself (arguments,
+    output, exit status); the integration tests run its database work on both backends."""
+    return "sqlite"
+
+
 TAKIBI = Path(sys.executable).parent / "takibi"
 DAY = date(2026, 11, 24)
 

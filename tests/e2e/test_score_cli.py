@@ -17,6 +17,14 @@ from storage.db import Database
 from storage.models import Account
 from storage.sample import accounts_csv_path
 
+
+@pytest.fixture
+def database_backend() -> str:
+    """SQLite only: these run ``takibi`` as a separate process to test the command itself (arguments,
+    output, exit status); the integration tests run its database work on both backends."""
+    return "sqlite"
+
+
 TAKIBI = Path(sys.executable).parent / "takibi"
 DAY = "2026-11-23"
 GRADES_JA = ("A 好調", "B 順調", "C 注意", "D 要対応", "E 危険")
