@@ -22,6 +22,7 @@ import logging
 import multiprocessing as mp
 import os
 import secrets
+import signal
 import statistics
 import sys
 import tempfile
@@ -91,9 +92,14 @@ def serve_takibi(env: dict[str, str], ready: Any) -> None:
     logging.basicConfig(level=logging.ERROR, filename=env.pop("BENCH_LOG", None) or None)
     settings = Settings(_env_file=None, **env)  # type: ignore[arg-type]
     takibi = build(settings)
+    takibi.start_background()  # as `takibi run`: deliverer, jobs, and the form worker process
     server = HttpServer(wsgi_app(takibi.bolt, takibi.healthy), port=0)
+    signal.signal(signal.SIGTERM, lambda signum, frame: threading.Thread(target=server.close).start())
     ready.put(f"{server.url}/slack/events")
-    server.serve()
+    try:
+        server.serve()
+    finally:
+        takibi.close()
 
 
 def serve_minimal(env: dict[str, str], ready: Any) -> None:
@@ -129,17 +135,42 @@ def serve_minimal(env: dict[str, str], ready: Any) -> None:
     server.serve()
 
 
+@dataclass(frozen=True)
+class Served:
+    url: str
+    pid: int
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU a process and its live children (takibi's form worker) have used so far
+    (Linux ``/proc``)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except FileNotFoundError:
+        return 0.0
+    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    children = [
+        int(child)
+        for task in Path(f"/proc/{pid}/task").iterdir()
+        for child in (task / "children").read_text().split()
+    ]
+    return own + sum(cpu_seconds(child) for child in children)
+
+
 @contextmanager
-def running(target: Callable[[dict[str, str], Any], None], env: dict[str, str]) -> Iterator[str]:
+def running(target: Callable[[dict[str, str], Any], None], env: dict[str, str]) -> Iterator[Served]:
     context = mp.get_context("spawn")
     ready = context.Queue()
-    process = context.Process(target=target, args=(env, ready), daemon=True)
+    # Not a daemon: the real app starts its form worker process, and daemons may not have children.
+    process = context.Process(target=target, args=(env, ready))
     process.start()
     try:
-        yield str(ready.get(timeout=60))
+        yield Served(str(ready.get(timeout=60)), cast(int, process.pid))
     finally:
         process.terminate()
-        process.join(timeout=10)
+        process.join(timeout=60)
+        if process.is_alive():
+            process.kill()
 
 
 # --- the load ------------------------------------------------------------------------------------
@@ -159,6 +190,10 @@ class Result:
     name: str
     duration: float
     records: list[tuple[str, int, float, bool]]
+    app_cpu: float = 0.0
+    """CPU seconds the app's process used during the load (its work after the ack included)."""
+    standin_cpu: float = 0.0
+    """CPU seconds of this process (the stand-in answering the app, and the desk) during the load."""
 
     def latencies(self, kind: str | None = None) -> list[float]:
         return [elapsed for k, _, elapsed, _ in self.records if kind is None or k == kind]
@@ -367,7 +402,7 @@ def run_clients(  # noqa: PLR0917 - a process target takes its arguments by posi
 
 def load(  # noqa: PLR0917 - a script's one call site
     name: str,
-    url: str,
+    served: Served,
     secret: str,
     desk: tuple[tuple[str, int], bytes],
     view: dict[str, Any],
@@ -380,12 +415,14 @@ def load(  # noqa: PLR0917 - a script's one call site
     out = context.Queue()
     address, authkey = desk
     process = context.Process(
-        target=run_clients, args=(address, authkey, url, secret, view, work, duration, out)
+        target=run_clients, args=(address, authkey, served.url, secret, view, work, duration, out)
     )
+    app_before, standin_before = cpu_seconds(served.pid), time.process_time()
     process.start()
     elapsed, records = out.get(timeout=duration + 600)
+    app_cpu, standin_cpu = cpu_seconds(served.pid) - app_before, time.process_time() - standin_before
     process.join(timeout=30)
-    return Result(name, elapsed, records)
+    return Result(name, elapsed, records, app_cpu, standin_cpu)
 
 
 def report(result: Result) -> None:
@@ -406,6 +443,12 @@ def report(result: Result) -> None:
             f"         {label:16} {len(values):6d}   p50 {statistics.median(values) * 1000:6.1f} ms   "
             f"p99 {percentile(values, 0.99) * 1000:6.1f} ms"
         )
+    print(
+        f"         CPU per request: app {result.app_cpu / len(everything) * 1000:5.2f} ms, "
+        f"stand-in {result.standin_cpu / len(everything) * 1000:5.2f} ms "
+        f"(app {result.app_cpu / result.duration:.0%} of a core during the load; takibi's app counts its "
+        "form worker process)"
+    )
 
 
 def assessments_stored(url: str) -> int:
@@ -487,19 +530,19 @@ def main() -> None:
         server = manager.get_server()
         threading.Thread(target=server.serve_forever, daemon=True).start()
         desk = (cast(tuple[str, int], server.address), authkey)
-        with running(serve_takibi, env) as url_takibi:
-            view = template_view(url_takibi, secret, standin, books[0][1])
+        with running(serve_takibi, env) as served_takibi:
+            view = template_view(served_takibi.url, secret, standin, books[0][1])
             work = [plan(view, books, user) for user in users]
             before = assessments_stored(url)
-            takibi = load("takibi", url_takibi, secret, desk, view, work, duration=args.duration)
+            takibi = load("takibi", served_takibi, secret, desk, view, work, duration=args.duration)
             report(takibi)
             stored, took = drain(url, before + takibi.accepted_submissions)
             print(
                 f"         stored {stored - before} of {takibi.accepted_submissions} accepted submissions; "
                 f"the last {took:.1f} s after the load ended"
             )
-        with running(serve_minimal, env) as url_minimal:
-            minimal = load("minimal", url_minimal, secret, desk, view, work, duration=args.duration)
+        with running(serve_minimal, env) as served_minimal:
+            minimal = load("minimal", served_minimal, secret, desk, view, work, duration=args.duration)
             report(minimal)
         ours, floor = takibi.latencies(), minimal.latencies()
         print(

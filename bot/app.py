@@ -23,6 +23,7 @@ from bot.clock import utc_now
 from bot.configfile import default_config_path, load_config
 from bot.directory import UserDirectory
 from bot.errors import handle_error
+from bot.form_worker import FormWorkerProcess
 from bot.middleware import AfterAckPool
 from bot.outbox import DeliveryThread
 from bot.scheduler import JobScheduler
@@ -30,6 +31,7 @@ from bot.services import Services, build_services
 from bot.settings import Settings, SettingsError
 from bot.slack_api import build_web_client
 from handlers import cta
+from handlers.inbox import FormInbox
 from scoring.config import TakibiConfig
 from storage import migrate
 from storage.db import Database, is_sqlite
@@ -51,10 +53,12 @@ class Takibi:
     services: Services
     listener_executor: ThreadPoolExecutor
     after_ack: AfterAckPool
+    forms: FormInbox
     delivery: DeliveryThread
     scheduler: JobScheduler
     _delivering: bool = field(default=False, init=False)
     _scheduling: bool = field(default=False, init=False)
+    _form_worker: FormWorkerProcess | None = field(default=None, init=False)
 
     def healthy(self) -> bool:
         try:
@@ -71,12 +75,21 @@ class Takibi:
             self._delivering = True
 
     def start_background(self) -> None:
-        """Start what runs beside the listeners: the deliverer and the scheduled jobs (``takibi run``
-        calls this; tests that only need the listeners do not)."""
+        """Start what runs beside the listeners: the deliverer, the scheduled jobs and, on PostgreSQL,
+        the form worker process (``takibi run`` calls this; tests that only need the listeners do not).
+
+        On SQLite, acked forms are stored on this process's after-ack threads instead: SQLite takes one
+        writer at a time, and a second process would wait for the lock by polling, with a lower CPU
+        priority while holding it — slower than the GIL it was meant to spare.
+        """
         self.start_delivery()
         if not self._scheduling:
             self.scheduler.start()
             self._scheduling = True
+        if self._form_worker is None and not is_sqlite(self.database.engine.url):
+            self.forms.drain_here = False
+            self._form_worker = FormWorkerProcess(self.settings)
+            self._form_worker.start()
 
     def close(self) -> None:
         """Stop the jobs, let listeners finish the work they started after ack, stop the deliverer,
@@ -85,6 +98,10 @@ class Takibi:
             self.scheduler.shutdown(wait=True)
             self._scheduling = False
         self.listener_executor.shutdown(wait=True, cancel_futures=False)
+        self.forms.flush()
+        if self._form_worker is not None:
+            self._form_worker.stop()
+            self._form_worker = None
         self.after_ack.shutdown()
         if self._delivering:
             self.delivery.stop()
@@ -134,7 +151,7 @@ def build(
         logger=logging.getLogger("takibi.bolt"),
         listener_executor=listener_executor,
     )
-    after_ack = middleware.install(bolt, directory, services.deps, engine=services.engine)
+    resources = middleware.install(bolt, directory, services.deps, engine=services.engine)
     bolt.error(handle_error)
     cta.attach(bolt, services.alerts)
     handlers.register(bolt)
@@ -147,7 +164,8 @@ def build(
         bolt=bolt,
         services=services,
         listener_executor=listener_executor,
-        after_ack=after_ack,
+        after_ack=resources.after_ack,
+        forms=resources.forms,
         delivery=DeliveryThread(services.deliverer),
         scheduler=services.scheduler(),
     )

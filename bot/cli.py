@@ -44,7 +44,7 @@ def _settings_or_exit(*, require_env: bool = True) -> Iterator[Settings]:
         else:
             click.echo(f"takibi: {exc}", err=True)
             sys.exit(2)
-    configure_logging(settings.log_level, _secrets(settings))
+    configure_logging(settings.log_level, settings.secret_values())
     try:
         yield settings
     except SettingsError as exc:
@@ -54,11 +54,6 @@ def _settings_or_exit(*, require_env: bool = True) -> Iterator[Settings]:
         click.echo(_t(settings)("cli.config.invalid", count=len(exc.issues)), err=True)
         click.echo(str(exc), err=True)
         sys.exit(2)
-
-
-def _secrets(settings: Settings) -> tuple[str, ...]:
-    values = (settings.slack_bot_token, settings.slack_signing_secret, settings.slack_app_token)
-    return tuple(v.get_secret_value() for v in values if v is not None)
 
 
 def _t(settings: Settings) -> Translator:

@@ -1,6 +1,7 @@
 """Per-request resources for listeners, as Bolt context keys (Bolt passes them by parameter name):
 the reader's translator (``t``), the handlers' deps (``deps``), the access policy (``access``), the
-CTA engine run after a change (``ctas``) and the pool that runs work after an ack (``later``)."""
+CTA engine run after a change (``ctas``), the pool that runs work after an ack (``later``) and the form
+inbox acked forms are put in (``forms``)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import secrets
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
@@ -17,6 +19,8 @@ from slack_bolt import App, BoltContext
 from bot.calendar import calendar_around
 from bot.directory import Memberships, UserDirectory
 from bot.i18n import Locale, Translator
+from handlers.assess import ASSESS_FORM, AssessForm
+from handlers.inbox import FormInbox
 from handlers.metadata import locale_hint
 from handlers.services.access import AccessPolicy
 from handlers.services.assess import CtaHooks, QuietNotifier
@@ -69,10 +73,19 @@ class AfterAckPool:
         self._pool.shutdown(wait=True, cancel_futures=False)
 
 
+@dataclass(frozen=True)
+class RequestResources:
+    """What the middleware built that the composition root must also reach: the after-ack pool (to shut
+    down) and the form inbox (to drain it elsewhere under ``takibi run``)."""
+
+    after_ack: AfterAckPool
+    forms: FormInbox
+
+
 def install(
     app: App, directory: UserDirectory, deps: Any, *, engine: CtaEngine | None = None
-) -> AfterAckPool:
-    """Attach the resources middleware; returns the after-ack pool for the app to shut down.
+) -> RequestResources:
+    """Attach the resources middleware.
 
     ``engine``: the composition root's CTA engine; without one, an engine like it is built here (the
     team's business calendar, so due dates skip weekends and holidays). CTA alerts are announced by the
@@ -82,6 +95,18 @@ def install(
     access = AccessPolicy(settings, Memberships(app.client, ttl=float(settings.cache_seconds)))
     ctas = CtaHooks(engine or _engine(deps), QuietNotifier())
     later = AfterAckPool()
+    forms = FormInbox(deps, later)
+    forms.register(
+        ASSESS_FORM,
+        AssessForm(
+            client=app.client,
+            deps=deps,
+            access=access,
+            ctas=ctas,
+            later=later,
+            translator=_translator,
+        ),
+    )
 
     @app.middleware
     def attach_request_resources(
@@ -99,9 +124,14 @@ def install(
         context["access"] = access
         context["ctas"] = ctas
         context["later"] = later
+        context["forms"] = forms
         next()
 
-    return later
+    return RequestResources(later, forms)
+
+
+def _translator(code: str) -> Translator:
+    return Translator(Locale(code) if code in _LOCALES else Locale.JA)
 
 
 def _engine(deps: Any) -> CtaEngine:

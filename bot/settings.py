@@ -124,6 +124,11 @@ class Settings(BaseSettings):
     def socket_mode(self) -> bool:
         return self.slack_app_token is not None
 
+    def secret_values(self) -> tuple[str, ...]:
+        """The secrets set, for the log filter that redacts them."""
+        values = (self.slack_bot_token, self.slack_signing_secret, self.slack_app_token)
+        return tuple(v.get_secret_value() for v in values if v is not None)
+
     def bot_token(self) -> str:
         return self._required(self.slack_bot_token, "SLACK_BOT_TOKEN", "the bot token (xoxb-...)")
 

@@ -4,20 +4,25 @@ modal's submission.
 Every listener acks first. Opening a modal spends a trigger id that Slack honours for 3 seconds, so
 the modal opens at once as "loading…" and is then filled in with ``views.update``. A submission is
 validated *before* its ack, because errors go back in the ack (``response_action="errors"``) and
-nothing is stored; a valid one is acked (the modal closes), stored in one unit of work, and confirmed
-to the CSM afterwards (ephemeral where the command was typed, else by DM).
+nothing is stored; a valid one is acked (the modal closes) and put in the form inbox
+(``handlers.inbox``), from where it is stored in one unit of work and confirmed to the CSM (ephemeral
+where the command was typed, else by DM).
 """
 
 from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
 from functools import partial
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from sqlalchemy.orm import Session
 
 from handlers.context import Deps, Translate
 from handlers.errors import UserFacingError
@@ -30,15 +35,17 @@ from handlers.forms import (
     parse_assess,
 )
 from handlers.ids import Action, AssessBlock, Callback
+from handlers.inbox import FormInbox
 from handlers.metadata import AssessMetadata, MetadataError
 from handlers.services import assess as service
 from handlers.services.access import AccessPolicy
 from handlers.services.assess import CtaHooks
 from handlers.services.picker import account_options
-from handlers.surface import AfterAck, in_one_write, open_loading, refresh_home_later, tell, today
+from handlers.surface import AfterAck, open_loading, refresh_home_later, tell, today
 from handlers.views.assess import assess_modal, assess_saved
 from handlers.views.common import notice_modal, rule_label
 from handlers.views.picker import account_options as option_blocks
+from storage.repositories.form_inbox import FormClaim
 
 logger = logging.getLogger(__name__)
 
@@ -247,16 +254,17 @@ def submit_assess(  # noqa: PLR0917 - Bolt passes arguments by name
     t: Translate,
     deps: Deps,
     access: AccessPolicy,
-    ctas: CtaHooks,
-    later: AfterAck,
+    forms: FormInbox,
 ) -> None:
-    """Validate (errors in the ack, nothing stored), ack, then store and confirm after the ack."""
+    """Validate (errors in the ack, nothing stored), ack, then put the form in the inbox: it is on disk
+    before this listener returns, and stored (and confirmed) by whoever drains the inbox."""
     reader = _reader(body)
     raw_view = body.get("view")
     view: dict[str, Any] = raw_view if isinstance(raw_view, dict) else {}
     try:
         metadata = AssessMetadata.decode(view.get("private_metadata"))
-        submission = _validated(view, metadata, reader=reader, deps=deps, access=access)
+        values = _state_values(view)
+        _validated(values, metadata, reader=reader, deps=deps, access=access)
     except MetadataError:
         ack(response_action="errors", errors={AssessBlock.ACCOUNT: t("form.error.stale_view")})
         return
@@ -264,19 +272,11 @@ def submit_assess(  # noqa: PLR0917 - Bolt passes arguments by name
         ack(response_action="errors", errors={b: t(e.key, **e.params) for b, e in invalid.errors.items()})
         return
     ack()
-    store = partial(
-        _store_and_confirm,
-        client,
-        submission,
-        metadata,
-        reader=reader,
-        t=t,
-        deps=deps,
-        access=access,
-        ctas=ctas,
-        later=later,
-    )
-    later(store, describe="assessment")
+
+    def not_written(error_id: str) -> None:
+        tell(client, reader, metadata.channel_id, text=t("error.unexpected", error_id=error_id))
+
+    forms.put(ASSESS_FORM, reader, AssessForm.payload(values, metadata, today(deps)), not_written=not_written)
 
 
 def _reader(body: dict[str, Any]) -> str:
@@ -285,55 +285,87 @@ def _reader(body: dict[str, Any]) -> str:
     return user_id if isinstance(user_id, str) else ""
 
 
+def _state_values(view: dict[str, Any]) -> object:
+    state = view.get("state")
+    return state.get("values") if isinstance(state, dict) else None
+
+
 def _validated(
-    view: dict[str, Any], metadata: AssessMetadata, *, reader: str, deps: Deps, access: AccessPolicy
+    values: object, metadata: AssessMetadata, *, reader: str, deps: Deps, access: AccessPolicy
 ) -> AssessSubmission:
     if not access.is_member(reader):
         raise InvalidFormError({AssessBlock.ACCOUNT: FormError("access.not_member")})
-    state = view.get("state")
-    values = state.get("values") if isinstance(state, dict) else None
     submission = parse_assess(
         values, deps.config.questions, today=today(deps), rendered_for=metadata.account_id
     )
-    with deps.database.unit_of_work() as session:
-        service.check_submission(session, submission, reader=reader, access=access)
+    with deps.database.engine.connect() as connection:
+        service.check_submission(connection, submission, reader=reader, access=access)
     return submission
 
 
-def _store_and_confirm(
-    client: WebClient,
-    submission: AssessSubmission,
-    metadata: AssessMetadata,
-    *,
-    reader: str,
-    t: Translate,
-    deps: Deps,
-    access: AccessPolicy,
-    ctas: CtaHooks,
-    later: AfterAck,
-) -> None:
-    now = deps.now()
-    try:
-        outcome = in_one_write(
-            deps.database,
-            partial(
-                service.submit,
-                compiled=deps.scoring,
-                hooks=ctas,
-                submission=submission,
-                author=reader,
-                now=now,
-                tz=deps.tz,
-            ),
+ASSESS_FORM = "assess"
+
+
+@dataclass(frozen=True)
+class AssessForm:
+    """Stores an acked assess form from the inbox (``handlers.inbox.FormKind``) and confirms it to the
+    CSM: the new grade, the change, the CTAs opened or cleared (ephemeral where the command was typed,
+    else by DM)."""
+
+    client: WebClient
+    deps: Deps
+    access: AccessPolicy
+    ctas: CtaHooks
+    later: AfterAck
+    translator: Callable[[str], Translate]
+    """A translator for a locale code ("ja", "en"): the reader's, as the modal recorded it."""
+
+    @staticmethod
+    def payload(values: object, metadata: AssessMetadata, day: date) -> dict[str, Any]:
+        """The form as Slack sent it (``view.state.values``), parsed again when stored, against the day
+        it was submitted on (a call date "today" stays valid past midnight)."""
+        return {"values": values, "metadata": metadata.encode(), "today": day.isoformat()}
+
+    def store(self, session: Session, claim: FormClaim) -> Callable[[], None]:
+        metadata = AssessMetadata.decode(claim.payload["metadata"])
+        submission = parse_assess(
+            claim.payload["values"],
+            self.deps.config.questions,
+            today=date.fromisoformat(claim.payload["today"]),
+            rendered_for=metadata.account_id,
         )
-    except Exception:
-        error_id = secrets.token_hex(4)
-        logger.exception("assessment %s of account %s not stored", error_id, submission.account_id)
-        tell(client, reader, metadata.channel_id, text=t("error.unexpected", error_id=error_id))
-        return
-    message = assess_saved(t, deps.scoring.scale, outcome, rule_label(t, deps.config))
-    tell(client, reader, metadata.channel_id, message=message)
-    refresh_home_later(later, client, reader, t=t, deps=deps, access=access)
+        outcome = service.submit(
+            session,
+            self.deps.scoring,
+            self.ctas,
+            submission,
+            author=claim.user_slack_id,
+            now=self.deps.now(),
+            tz=self.deps.tz,
+        )
+        return partial(self._confirm, outcome, claim.user_slack_id, metadata)
+
+    def _confirm(self, outcome: service.AssessOutcome, reader: str, metadata: AssessMetadata) -> None:
+        t = self.translator(metadata.locale)
+        message = assess_saved(t, self.deps.scoring.scale, outcome, rule_label(t, self.deps.config))
+        tell(self.client, reader, metadata.channel_id, message=message)
+        refresh_home_later(self.later, self.client, reader, t=t, deps=self.deps, access=self.access)
+
+    def refused(self, claim: FormClaim, refusal: InvalidFormError) -> None:
+        metadata = AssessMetadata.decode(claim.payload["metadata"])
+        t = self.translator(metadata.locale)
+        text = "\n".join(t(error.key, **error.params) for error in refusal.errors.values())
+        tell(self.client, claim.user_slack_id, metadata.channel_id, text=text)
+
+    def failed(self, claim: FormClaim, error_id: str) -> None:
+        metadata = AssessMetadata.decode(claim.payload["metadata"])
+        t = self.translator(metadata.locale)
+        tell(
+            self.client,
+            claim.user_slack_id,
+            metadata.channel_id,
+            text=t("error.unexpected", error_id=error_id),
+        )
 
 
 def register(app: App) -> None:

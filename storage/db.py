@@ -19,6 +19,9 @@ from sqlalchemy.orm import Session, sessionmaker
 SQLITE_BUSY_TIMEOUT_MS = 5_000
 """How long a SQLite writer waits for another writer's lock before failing with "database is locked"."""
 
+SQLITE_POOL_SIZE = 24
+"""Pooled connections to a SQLite file (and as many again in overflow)."""
+
 SQLITE_BEGIN_OPTION = "takibi_sqlite_begin"
 """Execution option naming the SQLite BEGIN mode (``"IMMEDIATE"``); see :meth:`Database.unit_of_work`."""
 
@@ -52,6 +55,13 @@ def make_engine(url: str, *, sqlite_foreign_keys: bool = True, **kwargs: Any) ->
         return create_engine(parsed, **kwargs)
 
     _create_parent_folder(parsed)
+    file = parsed.database and parsed.database != ":memory:" and not parsed.database.startswith("file:")
+    if file and "poolclass" not in kwargs:
+        # A file database keeps a connection per busy thread (waitress, listeners, work after ack,
+        # the deliverer, the jobs) open: past the default 5 + 10, every extra checkout would open a
+        # fresh connection and re-run the PRAGMAs below while Slack waits for an ack.
+        kwargs.setdefault("pool_size", SQLITE_POOL_SIZE)
+        kwargs.setdefault("max_overflow", SQLITE_POOL_SIZE)
     engine = create_engine(parsed, **kwargs)
     foreign_keys = "ON" if sqlite_foreign_keys else "OFF"
 

@@ -96,6 +96,16 @@ class OutboxStatus(StrEnum):
     DEAD = "dead"
 
 
+class FormOutcome(StrEnum):
+    """How a submitted form left the inbox."""
+
+    STORED = "stored"
+    REFUSED = "refused"
+    """Valid when acked, no longer storable (the account was churned or deleted in between)."""
+    FAILED = "failed"
+    """Every attempt raised; the user was told, with an error id."""
+
+
 class JobRunStatus(StrEnum):
     RUNNING = "running"
     SUCCEEDED = "succeeded"

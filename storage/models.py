@@ -35,6 +35,7 @@ from storage.enums import (
     CtaStatus,
     CtaUsefulness,
     ExpectationFit,
+    FormOutcome,
     JobRunStatus,
     KeyPersonRole,
     NudgeOutcome,
@@ -316,6 +317,30 @@ class OutboxMessage(Base):
     depends_on_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
+
+
+class FormSubmission(Base):
+    """A form Slack submitted and takibi acked, kept until it is stored (the form inbox).
+
+    The listener writes it right after the ack; a worker (a thread of the app, or its own process under
+    ``takibi run``) stores it and marks it finished in one transaction, so a form is stored once even
+    when a worker dies half-way (the lease runs out and another takes it).
+    """
+
+    __tablename__ = "form_inbox"
+    __table_args__ = (Index(None, "finished_at", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    user_slack_id: Mapped[str] = mapped_column(String(SLACK_ID))
+    payload: Mapped[dict[str, Any]] = mapped_column(json_type())
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    lease_until: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    outcome: Mapped[FormOutcome | None] = mapped_column(str_enum(FormOutcome, "form_outcome"))
+    last_error: Mapped[str | None] = mapped_column(Text)
 
 
 class JobRun(Base):

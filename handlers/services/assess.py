@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, tzinfo
 from decimal import Decimal
 
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from handlers.forms import (
@@ -137,12 +138,12 @@ def _person(row: KeyPerson) -> Person:
 
 
 def check_submission(
-    session: Session, submission: AssessSubmission, *, reader: str, access: AccessPolicy
-) -> AccountBrief:
+    connection: Connection, submission: AssessSubmission, *, reader: str, access: AccessPolicy
+) -> None:
     """Refusals that need the database, as form errors (shown in the modal, nothing stored): the
     account is gone or churned, the form shows another account's values, or key people / the
-    renewal forecast were changed by someone who may not."""
-    account = surface.active_account(session, submission.account_id)
+    renewal forecast were changed by someone who may not. Runs before the ack, on a bare connection."""
+    account = surface.account_gate(connection, submission.account_id)
     if account is None:
         raise InvalidFormError({AssessBlock.ACCOUNT: FormError("form.error.unknown_account")})
     if submission.rendered_for is not None and submission.rendered_for != account.id:
@@ -154,7 +155,6 @@ def check_submission(
         if submission.people:
             block = scoped(AssessBlock.PERSON_NAME, submission.people[0].role, account.id)
         raise InvalidFormError({block: FormError("access.owner_only")})
-    return AccountBrief.of(account)
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,7 +241,8 @@ def submit(
 ) -> AssessOutcome:
     """Store one assessment and everything that comes with it, then re-score (see the module docstring).
 
-    The caller has run ``check_submission`` in the same unit of work.
+    The caller has run ``check_submission`` before the ack; the account is looked up again here, as it
+    may have been churned or deleted since.
     """
     account = surface.active_account(session, submission.account_id)
     if account is None:  # deleted between the check and now

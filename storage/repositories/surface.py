@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, or_, select
+from sqlalchemy import ColumnElement, Connection, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from storage.enums import OPEN_CTA_STATUSES, AccountStatus
@@ -24,6 +24,23 @@ def active_account(session: Session, account_id: int) -> Account | None:
     """The account if it exists and is active (churned accounts are not assessed)."""
     account = session.get(Account, account_id)
     return account if account is not None and account.status == AccountStatus.ACTIVE else None
+
+
+@dataclass(frozen=True, slots=True)
+class AccountGate:
+    """What deciding whether a form may be stored needs to know of its account, and nothing more."""
+
+    id: int
+    owner_slack_id: str | None
+
+
+def account_gate(connection: Connection, account_id: int) -> AccountGate | None:
+    """``active_account`` for a check made before an ack: two columns over a bare connection, without
+    an ORM session or an identity map (it runs while Slack waits, beside every other ack)."""
+    row = connection.execute(
+        select(Account.owner_slack_id).where(Account.id == account_id, Account.status == AccountStatus.ACTIVE)
+    ).first()
+    return AccountGate(account_id, row.owner_slack_id) if row is not None else None
 
 
 def exact_name_matches(session: Session, query: str, candidates: Sequence[Account]) -> list[Account]:

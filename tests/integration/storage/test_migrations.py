@@ -25,7 +25,7 @@ def test_upgrade_creates_every_table_and_records_head(database_url: str) -> None
     migrate.upgrade(database_url)
 
     assert _table_names(database_url) == {*Base.metadata.tables, "alembic_version"}
-    assert migrate.current(database_url) == migrate.head() == "0002_nudges"
+    assert migrate.current(database_url) == migrate.head() == "0003_form_inbox"
 
 
 def test_downgrade_to_base_removes_every_table(database_url: str) -> None:
