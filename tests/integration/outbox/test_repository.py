@@ -125,9 +125,15 @@ def test_claim_takes_at_most_per_channel_rows_of_each_key_and_any_number_without
         post(database, f"mm-{index}", channel="C0CSMM", not_before=NOW)
     with database.unit_of_work() as session:
         for key in ("home-1", "home-2"):
-            outbox.enqueue(session, method="views.publish", payload={"user_id": "U0SATO"}, dedupe_key=key)
+            outbox.enqueue(
+                session,
+                method="views.publish",
+                payload={"user_id": "U0SATO"},
+                dedupe_key=key,
+                not_before=NOW,
+            )
         for key in ("chart-1", "chart-2", "chart-3"):
-            outbox.enqueue(session, method="files.uploadV2", payload={}, dedupe_key=key)
+            outbox.enqueue(session, method="files.uploadV2", payload={}, dedupe_key=key, not_before=NOW)
 
     claims = _claim(database, per_channel=2)
 
