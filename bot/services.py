@@ -13,6 +13,7 @@ from datetime import date, datetime, time
 from bot import outbox_files
 from bot.calendar import calendar_around
 from bot.chart import render_digest_chart
+from bot.clock import utc_now
 from bot.directory import UserDirectory
 from bot.i18n import Locale, Translator
 from bot.outbox import Deliverer, build_delivery_client
@@ -79,10 +80,13 @@ def build_services(
 ) -> Services:
     deps = Deps(database=database, now=now, config=config, scoring=compile_config(config), tz=settings.tz)
     team = Translator(Locale(settings.locale))
+    # The outbox stamps its rows with the database default (the system clock), and what it paces and
+    # retries are real calls: the deliverer keeps the system clock whatever clock the app runs on (the
+    # demo and tests move the app's business day; Slack's Retry-After is in real seconds).
     deliverer = Deliverer(
         database,
         lambda: build_delivery_client(settings.bot_token(), settings.slack_api_url),
-        now=now,
+        now=utc_now,
         per_channel_interval=settings.channel_interval,
     )
     outbox_files.register(deliverer)

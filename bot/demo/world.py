@@ -21,7 +21,6 @@ from datetime import time as wall_time
 from pathlib import Path
 
 from bot.app import Takibi, build
-from bot.clock import utc_now
 from bot.i18n import Locale, Translator
 from bot.logs import SecretRedactingFilter
 from bot.runner import HttpServer, wsgi_app
@@ -195,10 +194,8 @@ def demo_world(workdir: Path, locale: Locale, *, first_day: date = FIRST_DAY) ->
         )
         takibi = build(settings, now=clock)
         clock.set(datetime.combine(first_day, wall_time(0), tzinfo=settings.tz))
-        # The outbox stamps its rows with the database default (the system clock) and delivery is real
-        # calls to the stand-in, so the deliverer keeps the system clock; only the business day moves.
+        # The deliverer keeps the system clock (``bot.services``); only the business day moves.
         deliverer = takibi.services.deliverer
-        deliverer.now = utc_now
         deliverer.per_channel_interval = DELIVERY_PACING
         deliverer.poll_interval = DELIVERY_POLL
         server = HttpServer(wsgi_app(takibi.bolt, takibi.healthy), port=0)
