@@ -92,7 +92,9 @@ def serve_takibi(env: dict[str, str], ready: Any) -> None:
     logging.basicConfig(level=logging.ERROR, filename=env.pop("BENCH_LOG", None) or None)
     settings = Settings(_env_file=None, **env)  # type: ignore[arg-type]
     takibi = build(settings)
-    takibi.start_background()  # as `takibi run`: deliverer, jobs, and the form worker process
+    # As `takibi run` stores forms (on PostgreSQL, in a worker process); no scheduled jobs, whose
+    # catch-up at start would add a scoring pass to the load, and no deliverer (nothing is queued).
+    takibi.start_form_worker()
     server = HttpServer(wsgi_app(takibi.bolt, takibi.healthy), port=0)
     signal.signal(signal.SIGTERM, lambda signum, frame: threading.Thread(target=server.close).start())
     ready.put(f"{server.url}/slack/events")

@@ -24,20 +24,22 @@ from bot.configfile import default_config_path, load_config
 from bot.directory import UserDirectory
 from bot.errors import handle_error
 from bot.form_worker import FormWorkerProcess
-from bot.middleware import AfterAckPool
+from bot.middleware import AfterAckPool, InFlight
 from bot.outbox import DeliveryThread
 from bot.scheduler import JobScheduler
 from bot.services import Services, build_services
 from bot.settings import Settings, SettingsError
 from bot.slack_api import build_web_client
 from handlers import cta
-from handlers.inbox import FormInbox
+from handlers.inbox import FormInbox, FormWorker
 from scoring.config import TakibiConfig
 from storage import migrate
 from storage.db import Database, is_sqlite
 
 logger = logging.getLogger(__name__)
 
+FORM_POLL_SECONDS = 1.0
+"""How often an idle form worker thread looks for retries come due (it is woken for new forms)."""
 LISTENER_THREADS = 16
 """Work after ack (Slack calls, scoring) runs here; sized above waitress's request threads' share."""
 
@@ -54,11 +56,12 @@ class Takibi:
     listener_executor: ThreadPoolExecutor
     after_ack: AfterAckPool
     forms: FormInbox
+    in_flight: InFlight
     delivery: DeliveryThread
     scheduler: JobScheduler
     _delivering: bool = field(default=False, init=False)
     _scheduling: bool = field(default=False, init=False)
-    _form_worker: FormWorkerProcess | None = field(default=None, init=False)
+    _form_worker: FormWorker | FormWorkerProcess | None = field(default=None, init=False)
 
     def healthy(self) -> bool:
         try:
@@ -86,10 +89,21 @@ class Takibi:
         if not self._scheduling:
             self.scheduler.start()
             self._scheduling = True
-        if self._form_worker is None and not is_sqlite(self.database.engine.url):
-            self.forms.drain_here = False
+        self.start_form_worker()
+
+    def start_form_worker(self) -> None:
+        """Drain the form inbox beside the listeners: a worker process on PostgreSQL, a thread of this
+        process on SQLite (see above). Either also picks up what an earlier run left in the inbox."""
+        if self._form_worker is not None:
+            return
+        if is_sqlite(self.database.engine.url):
+            thread = FormWorker(self.forms, poll_seconds=FORM_POLL_SECONDS, busy=self.in_flight.busy)
+            self.forms.wake = thread.wake
+            self._form_worker = thread
+        else:
+            self.forms.wake = lambda: None  # the worker process polls the inbox
             self._form_worker = FormWorkerProcess(self.settings)
-            self._form_worker.start()
+        self._form_worker.start()
 
     def close(self) -> None:
         """Stop the jobs, let listeners finish the work they started after ack, stop the deliverer,
@@ -166,6 +180,7 @@ def build(
         listener_executor=listener_executor,
         after_ack=resources.after_ack,
         forms=resources.forms,
+        in_flight=resources.in_flight,
         delivery=DeliveryThread(services.deliverer),
         scheduler=services.scheduler(),
     )

@@ -73,13 +73,34 @@ class AfterAckPool:
         self._pool.shutdown(wait=True, cancel_futures=False)
 
 
+class InFlight:
+    """How many requests are between this middleware and their ack, so background work in this
+    process (the form worker thread) can give way to them."""
+
+    def __init__(self) -> None:
+        self._count = 0
+        self._lock = threading.Lock()
+
+    def __enter__(self) -> None:
+        with self._lock:
+            self._count += 1
+
+    def __exit__(self, *exc: object) -> None:
+        with self._lock:
+            self._count -= 1
+
+    def busy(self) -> bool:
+        return self._count > 0
+
+
 @dataclass(frozen=True)
 class RequestResources:
     """What the middleware built that the composition root must also reach: the after-ack pool (to shut
-    down) and the form inbox (to drain it elsewhere under ``takibi run``)."""
+    down), the form inbox (to drain it elsewhere under ``takibi run``) and the requests in flight."""
 
     after_ack: AfterAckPool
     forms: FormInbox
+    in_flight: InFlight
 
 
 def install(
@@ -95,6 +116,7 @@ def install(
     access = AccessPolicy(settings, Memberships(app.client, ttl=float(settings.cache_seconds)))
     ctas = CtaHooks(engine or _engine(deps), QuietNotifier())
     later = AfterAckPool()
+    in_flight = InFlight()
     forms = FormInbox(deps, later)
     forms.register(
         ASSESS_FORM,
@@ -125,9 +147,10 @@ def install(
         context["ctas"] = ctas
         context["later"] = later
         context["forms"] = forms
-        next()
+        with in_flight:
+            next()
 
-    return RequestResources(later, forms)
+    return RequestResources(later, forms, in_flight)
 
 
 def _translator(code: str) -> Translator:

@@ -34,6 +34,7 @@ LEASE_SECONDS = 120.0
 """Longer than any store takes; a worker that died holds its form this long before another takes it."""
 MAX_ATTEMPTS = 3
 WRITE_BATCH = 200
+GIVE_WAY_STEP_SECONDS = 0.005
 WRITE_PATIENCE_SECONDS = 120.0
 """How long the writer keeps trying to write acked forms (a database restarting, a long lock) before it
 tells their authors they were not saved."""
@@ -74,8 +75,9 @@ class FormInbox:
     one transaction (on SQLite a write waits for the lock, which a store may hold for tens of
     milliseconds: the listener threads Bolt acks on must not wait with it).
 
-    ``drain_here``: a written form is also drained on the app's after-ack threads (tests, the demo, a
-    single process); ``takibi run`` turns it off when its worker process drains instead.
+    Once forms are written, :attr:`wake` is called: by default it queues a drain on the app's after-ack
+    threads (tests, the demo); ``takibi run`` points it at a :class:`FormWorker` thread (SQLite) or
+    leaves the inbox to a worker process that polls it (PostgreSQL).
     """
 
     def __init__(self, deps: Deps, later: AfterAck, kinds: Mapping[str, FormKind] | None = None) -> None:
@@ -85,7 +87,7 @@ class FormInbox:
         self._puts: queue.SimpleQueue[_Put | None] = queue.SimpleQueue()
         self._writer: threading.Thread | None = None
         self._writer_lock = threading.Lock()
-        self.drain_here = True
+        self.wake: Callable[[], None] = self._drain_later
 
     def register(self, kind: str, handler: FormKind) -> None:
         self._kinds[kind] = handler
@@ -149,8 +151,7 @@ class FormInbox:
                     except Exception:
                         logger.exception("could not tell %s their form was lost", put.user_slack_id)
                 return
-        if self.drain_here:
-            self._later(self._drain_all, describe="form inbox", key="form-inbox")
+        self.wake()
 
     def flush(self) -> None:
         """Write every form put so far and stop the writer (at shutdown; a later put starts another)."""
@@ -168,6 +169,9 @@ class FormInbox:
                 break
             taken += 1
         return taken
+
+    def _drain_later(self) -> None:
+        self._later(self._drain_all, describe="form inbox", key="form-inbox")
 
     def _drain_all(self) -> None:
         self.drain()
@@ -244,11 +248,25 @@ class FormInbox:
 
 class FormWorker:
     """Drains the inbox until stopped: at once when woken, else every ``poll_seconds`` (forms put by
-    another process, retries coming due, leases run out)."""
+    another process, retries coming due, leases run out).
 
-    def __init__(self, inbox: FormInbox, poll_seconds: float = 0.2) -> None:
+    ``busy``, when given, says whether requests are waiting for their ack in this process: the worker
+    then waits (up to ``yield_seconds`` per form) before taking the next form, so under a burst the
+    acks keep the GIL and the forms, safe in the inbox, are stored as soon as the burst thins out.
+    """
+
+    def __init__(
+        self,
+        inbox: FormInbox,
+        poll_seconds: float = 0.2,
+        *,
+        busy: Callable[[], bool] | None = None,
+        yield_seconds: float = 0.5,
+    ) -> None:
         self.inbox = inbox
         self.poll_seconds = poll_seconds
+        self.busy = busy
+        self.yield_seconds = yield_seconds
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
@@ -256,12 +274,22 @@ class FormWorker:
     def run(self) -> None:
         while not self._stop.is_set():
             try:
-                self.inbox.drain()
+                while not self._stop.is_set():
+                    self._give_way()
+                    if not self.inbox.process_one():
+                        break
             except Exception:
                 # The database went away: wait and try again, as the next poll would.
                 logger.exception("form inbox drain failed (error %s)", secrets.token_hex(4))
             self._wake.wait(self.poll_seconds)
             self._wake.clear()
+
+    def _give_way(self) -> None:
+        if self.busy is None:
+            return
+        deadline = time.monotonic() + self.yield_seconds
+        while self.busy() and time.monotonic() < deadline and not self._stop.is_set():
+            time.sleep(GIVE_WAY_STEP_SECONDS)
 
     def wake(self) -> None:
         self._wake.set()

@@ -70,14 +70,15 @@ def make_inbox(
     clock: Clock,
     kind: Ledger,
     *,
-    drain_here: bool = False,
+    drain_later: bool = False,
     later: AfterAckPool | None = None,
 ) -> FormInbox:
     config = load_config(default_config_path(), locale=Locale.JA)
     deps = Deps(database=database, now=clock, config=config, scoring=compile_config(config), tz=TOKYO)
     inbox = FormInbox(deps, later or AfterAckPool())
     inbox.register("ledger", kind)
-    inbox.drain_here = drain_here
+    if not drain_later:
+        inbox.wake = lambda: None
     return inbox
 
 
@@ -100,7 +101,7 @@ def row(database: Database, form_id: int) -> FormSubmission:
 
 def test_a_put_form_is_written_stored_and_confirmed_once(database: Database, clock: Clock) -> None:
     kind, later = Ledger(), AfterAckPool()
-    inbox = make_inbox(database, clock, kind, drain_here=True, later=later)
+    inbox = make_inbox(database, clock, kind, drain_later=True, later=later)
     for n in range(5):
         inbox.put("ledger", "U0SATO", {"n": n}, not_written=lambda error_id: None)
     inbox.flush()
@@ -199,3 +200,24 @@ def test_two_workers_store_every_form_once(database: Database, clock: Clock) -> 
         for worker in workers:
             worker.stop()
     assert sorted(stored(database), key=int) == [str(n) for n in range(40)]
+
+
+def test_a_worker_gives_way_to_requests_waiting_for_their_ack_but_never_stops(
+    database: Database, clock: Clock
+) -> None:
+    for n in range(3):
+        put(database, clock, n)
+    worker = FormWorker(
+        make_inbox(database, clock, Ledger()), poll_seconds=0.01, busy=lambda: True, yield_seconds=0.1
+    )
+    started = time.monotonic()
+    worker.start()
+    try:
+        for _ in range(200):
+            if len(stored(database)) == 3:
+                break
+            time.sleep(0.02)
+    finally:
+        worker.stop()
+    assert stored(database) == ["0", "1", "2"]
+    assert time.monotonic() - started >= 0.3, "it waited its turn before each form"
