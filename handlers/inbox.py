@@ -3,8 +3,9 @@
 Storing an assessment re-scores the account and re-evaluates its CTAs: tens of milliseconds of Python.
 Done on the threads that answer Slack, it would hold the GIL while other requests wait for their ack.
 So a listener validates, acks, and *puts* the form here (``storage.repositories.form_inbox``); a drain
-stores it. Under ``takibi run`` the drain runs in a worker process of its own (``bot.form_worker``);
-elsewhere (tests, the demo) the app drains it on its after-ack threads, at once.
+stores it. Under ``takibi run`` the drain is a worker process of its own on PostgreSQL
+(``bot.form_worker``) and a :class:`FormWorker` thread that gives way to acks on SQLite; elsewhere
+(tests, the demo) the app drains it on its after-ack threads, at once.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ LEASE_SECONDS = 120.0
 """Longer than any store takes; a worker that died holds its form this long before another takes it."""
 MAX_ATTEMPTS = 3
 WRITE_BATCH = 200
+"""Forms written in one transaction at most."""
 GIVE_WAY_STEP_SECONDS = 0.005
 WRITE_PATIENCE_SECONDS = 120.0
 """How long the writer keeps trying to write acked forms (a database restarting, a long lock) before it
