@@ -81,9 +81,10 @@ class Takibi:
         """Start what runs beside the listeners: the deliverer, the scheduled jobs and, on PostgreSQL,
         the form worker process (``takibi run`` calls this; tests that only need the listeners do not).
 
-        On SQLite, acked forms are stored on this process's after-ack threads instead: SQLite takes one
-        writer at a time, and a second process would wait for the lock by polling, with a lower CPU
-        priority while holding it — slower than the GIL it was meant to spare.
+        On SQLite, acked forms are stored by a thread of this process that gives way while requests wait
+        for their ack: SQLite takes one writer at a time, and a second process would wait for the lock
+        by polling, with a lower CPU priority while holding it — slower than the GIL it was meant to
+        spare.
         """
         self.start_delivery()
         if not self._scheduling:

@@ -256,8 +256,8 @@ def submit_assess(  # noqa: PLR0917 - Bolt passes arguments by name
     access: AccessPolicy,
     forms: FormInbox,
 ) -> None:
-    """Validate (errors in the ack, nothing stored), ack, then put the form in the inbox: it is on disk
-    before this listener returns, and stored (and confirmed) by whoever drains the inbox."""
+    """Validate (errors in the ack, nothing stored), ack, then put the form in the inbox (on disk within
+    milliseconds), from where whoever drains the inbox stores and confirms it."""
     reader = _reader(body)
     raw_view = body.get("view")
     view: dict[str, Any] = raw_view if isinstance(raw_view, dict) else {}
