@@ -31,7 +31,7 @@ from scoring.config import (
 )
 from scoring.freshness import fresh_from
 from scoring.grades import GRADE_COUNT, GradeScale
-from scoring.model import ELEMENTS, Role, Text
+from scoring.model import ELEMENTS, Reason, Role, Text
 
 FIREWOOD, EMBER, WIND, FIRE = range(4)
 MAX_REASONS = 5
@@ -42,21 +42,15 @@ NEUTRAL = 50.0
 _SCALE5: Mapping[object, float] = MappingProxyType({1: 0.0, 2: 25.0, 3: 50.0, 4: 75.0, 5: 100.0})
 
 Params = Mapping[str, object]
-ReasonBuilder = Callable[[Any, Any], tuple[str, Params]]
-"""Makes a reason's key and values from the two arguments stored with an item; called only for the
-few reasons a result keeps, so the others cost nothing but their item."""
-Item = tuple[int, float, ReasonBuilder, Any, Any]
-"""(element, weight x (score - 50), reason builder, arg, arg): a known item of one account."""
+ReasonBuilder = Callable[[Any, Any, float], Reason]
+"""Makes a reason from the two values stored with an item and its impact; called only for the few
+reasons a result keeps, so the others cost nothing but their item."""
+Item = tuple[int, float, float, ReasonBuilder, Any, Any]
+"""(element, weight x (score - 50), minus its absolute value, reason builder, arg, arg): a known item of
+one account. The third field orders the reasons: the element's factor times it is the item's strength."""
 Missing = tuple[float, ReasonBuilder, Any, Any]
 """(minus the item's share of the model's weight, reason builder, arg, arg): an unknown or stale item;
 the first field is the sort key of the nudge list (heaviest first)."""
-
-
-def given(reason: tuple[str, Params], _: object) -> tuple[str, Params]:
-    """The reason builder of items whose reason the configuration fixes: hands it back as is."""
-    return reason
-
-
 Known = tuple[Item, float]
 """A valid answer's item and its ``weight x score``, both fixed by the configuration."""
 
@@ -73,14 +67,17 @@ class CompiledQuestion:
     scores: Mapping[object, float]
     worst: float
     role: Role | None
+    vacant_key: str
+    """The reason key when the question's key person has left (``scoring.reason.vacant.<role>``)."""
     answer_reasons: Mapping[object, tuple[str, Params]]
     """Per valid answer value, its reason key and values, built once instead of per account."""
     unknown_reason: tuple[str, Params]
 
 
-QuestionRow = tuple[str, int, float, type, Mapping[object, Known], Missing, float, CompiledQuestion]
-"""(id, element, weight, value type, known item by valid answer value, the unknown item, minus its
-share of the model's weight, question): unpacked in one step per question and account."""
+QuestionRow = tuple[str, type, Callable[[object], Known | None], int, float, Missing, CompiledQuestion]
+"""(id, value type, the known item of a valid answer value (``get`` of a table only the row holds),
+element, weight, the unknown item (its first field: minus the question's share of the model's weight),
+question): unpacked in one step per question and account."""
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -91,6 +88,8 @@ class CompiledMetric:
     id: str
     label: Text
     unit: str
+    reason_key: str
+    """``scoring.reason.metric.<unit>``."""
     weight: float
     fresh_days: int
     builtin: bool
@@ -130,12 +129,16 @@ class CompiledConfig:
     answer_max_age_days: int
     recency_good: int
     recency_bad: int
+    recency_span: int
+    """``recency_bad - recency_good``: the days over which recency falls from 100 to 0."""
     recency_weight: float
     frequency_days: int
     frequency_weight: float
     fit_days: int
     fit_target: float
     fit_floor: float
+    fit_span: float
+    """``fit_target - fit_floor``."""
     fit_weight: float
     wind_lack: float
     """Minus the share of the model's weight of the whole wind element (no touchpoint at all)."""
@@ -210,12 +213,14 @@ def compile_config(
         answer_max_age_days=config.assessment_max_age_days,
         recency_good=wind.recency.good_within_days,
         recency_bad=wind.recency.bad_beyond_days,
+        recency_span=wind.recency.bad_beyond_days - wind.recency.good_within_days,
         recency_weight=wind.recency.weight,
         frequency_days=wind.frequency.window_days,
         frequency_weight=wind.frequency.weight,
         fit_days=wind.fit.window_days,
         fit_target=wind.fit.target,
         fit_floor=wind.fit.floor,
+        fit_span=wind.fit.target - wind.fit.floor,
         fit_weight=wind.fit.weight,
         wind_lack=-shares[WIND] * (wind.recency.weight + wind.frequency.weight + wind.fit.weight),
         fit_lack=-shares[WIND] * wind.fit.weight,
@@ -233,13 +238,15 @@ def compile_config(
 
 def _question_row(question: CompiledQuestion, share: float) -> QuestionRow:
     e, w = question.element, question.weight
-    known = {
-        value: ((e, w * (score - NEUTRAL), given, question.answer_reasons[value], None), w * score)
-        for value, score in question.scores.items()
-    }
+    known: dict[object, Known] = {}
+    for value, score in question.scores.items():
+        pull = w * (score - NEUTRAL)
+        key, params = question.answer_reasons[value]
+        known[value] = (e, pull, -abs(pull), Reason, key, params), w * score
     lack = -share * w
-    unknown = (lack, given, question.unknown_reason, None)
-    return (question.id, e, w, question.value_type, MappingProxyType(known), unknown, lack, question)
+    key, params = question.unknown_reason
+    unknown = (lack, Reason, key, params)
+    return (question.id, question.value_type, known.get, e, w, unknown, question)
 
 
 def _compile_question(question: Scale5Question | YesNoQuestion | ChoiceQuestion) -> CompiledQuestion:
@@ -277,6 +284,7 @@ def _compile_question(question: Scale5Question | YesNoQuestion | ChoiceQuestion)
         scores=scores,
         worst=question.worst_score,
         role=question.person_role,
+        vacant_key=f"scoring.reason.vacant.{question.person_role.value if question.person_role else ''}",
         answer_reasons=MappingProxyType(reasons),
         unknown_reason=("scoring.unknown.question", _frozen({"question": label})),
     )
@@ -294,6 +302,7 @@ def _compile_metric(index: int, metric: FireMetric, segment: str | None) -> Comp
         id=metric.id,
         label=metric.label.text(),
         unit=metric.unit,
+        reason_key=f"scoring.reason.metric.{metric.unit}",
         weight=metric.weight,
         fresh_days=metric.fresh_days,
         builtin=metric.id == ONBOARDING_DELAY,

@@ -62,4 +62,4 @@ def vacancies(people: Iterable[KeyPerson], today: date) -> dict[Role, date]:
             held.add(person.role)
         elif person.role not in left or person.left_on > left[person.role]:
             left[person.role] = person.left_on
-    return {role: since for role, since in left.items() if role not in held}
+    return {role: since for role, since in left.items() if role not in held} if held else left

@@ -42,7 +42,6 @@ from scoring.compiled import (
     Item,
     Known,
     Missing,
-    Params,
     ReasonBuilder,
     compile_config,
     day_plan,
@@ -52,18 +51,12 @@ from scoring.freshness import vacancies
 from scoring.model import (
     ELEMENTS,
     AccountFacts,
-    Element,
     Expectation,
     HealthResult,
     Reason,
-    new_element_result,
-    new_health_result,
-    new_reason,
 )
 
 __all__ = ["CompiledConfig", "compile_config", "score_account", "score_accounts"]
-
-FIREWOOD_, EMBER_, WIND_, FIRE_ = Element.FIREWOOD, Element.EMBER, Element.WIND, Element.FIRE
 
 
 def _lack(missing: Missing) -> float:
@@ -77,55 +70,53 @@ _FIT = Expectation.FIT
 # --- reason builders (called only for the reasons that are kept) ---------------------------------
 
 
-def _vacant_reason(question: CompiledQuestion, since: date) -> tuple[str, Params]:
-    role = question.role.value if question.role is not None else ""
-    return f"scoring.reason.vacant.{role}", {"since": since, "question": question.label}
+def _vacant_reason(question: CompiledQuestion, since: date, impact: float) -> Reason:
+    return Reason(question.vacant_key, {"since": since, "question": question.label}, impact)
 
 
-def _metric_reason(metric: CompiledMetric, value: float) -> tuple[str, Params]:
-    return f"scoring.reason.metric.{metric.unit}", {
-        "metric": metric.label,
-        "value": value,
-        "target": metric.target,
-    }
+def _metric_reason(metric: CompiledMetric, value: float, impact: float) -> Reason:
+    params = {"metric": metric.label, "value": value, "target": metric.target}
+    return Reason(metric.reason_key, params, impact)
 
 
-def _onboarding_reason(metric: CompiledMetric, delay: int) -> tuple[str, Params]:
+def _onboarding_reason(metric: CompiledMetric, delay: int, impact: float) -> Reason:
     key = "scoring.reason.onboarding.on_time" if delay == 0 else "scoring.reason.onboarding.late"
-    return key, {"days": delay, "metric": metric.label}
+    return Reason(key, {"days": delay, "metric": metric.label}, impact)
 
 
-def _recency_reason(days: int, _: None) -> tuple[str, Params]:
-    return "scoring.reason.wind.recency", {"days": days}
+def _recency_reason(days: int, _: None, impact: float) -> Reason:
+    return Reason("scoring.reason.wind.recency", {"days": days}, impact)
 
 
-def _frequency_reason(count: int, window: tuple[int, float]) -> tuple[str, Params]:
-    return "scoring.reason.wind.frequency", {"count": count, "days": window[0], "target": window[1]}
+def _frequency_reason(count: int, window: tuple[int, float], impact: float) -> Reason:
+    params = {"count": count, "days": window[0], "target": window[1]}
+    return Reason("scoring.reason.wind.frequency", params, impact)
 
 
-def _fit_reason(share: float, days: int) -> tuple[str, Params]:
-    return "scoring.reason.wind.fit", {"share": share, "days": days}
+def _fit_reason(share: float, days: int, impact: float) -> Reason:
+    return Reason("scoring.reason.wind.fit", {"share": share, "days": days}, impact)
 
 
-def _stale_question(question: CompiledQuestion, answered_on: date) -> tuple[str, Params]:
-    return "scoring.stale.question", {"question": question.label, "answered_on": answered_on}
+def _stale_question(question: CompiledQuestion, answered_on: date, impact: float) -> Reason:
+    params = {"question": question.label, "answered_on": answered_on}
+    return Reason("scoring.stale.question", params, impact)
 
 
-def _unknown_metric(metric: CompiledMetric, _: None) -> tuple[str, Params]:
+def _unknown_metric(metric: CompiledMetric, _: None, impact: float) -> Reason:
     key = "scoring.unknown.onboarding" if metric.builtin else "scoring.unknown.metric"
-    return key, {"metric": metric.label}
+    return Reason(key, {"metric": metric.label}, impact)
 
 
-def _stale_metric(metric: CompiledMetric, as_of: date) -> tuple[str, Params]:
-    return "scoring.stale.metric", {"metric": metric.label, "as_of": as_of}
+def _stale_metric(metric: CompiledMetric, as_of: date, impact: float) -> Reason:
+    return Reason("scoring.stale.metric", {"metric": metric.label, "as_of": as_of}, impact)
 
 
-def _unknown_touchpoints(_: None, __: None) -> tuple[str, Params]:
-    return "scoring.unknown.touchpoints", {}
+def _unknown_touchpoints(_: None, __: None, impact: float) -> Reason:
+    return Reason("scoring.unknown.touchpoints", {}, impact)
 
 
-def _unknown_fit(days: int, _: None) -> tuple[str, Params]:
-    return "scoring.unknown.touchpoint_fit", {"days": days}
+def _unknown_fit(days: int, _: None, impact: float) -> Reason:
+    return Reason("scoring.unknown.touchpoint_fit", {"days": days}, impact)
 
 
 # --- scoring -------------------------------------------------------------------------------------
@@ -142,7 +133,11 @@ def score_account(facts: AccountFacts, config: CompiledConfig | TakibiConfig, to
     items: list[Item] = []
     missing: list[Missing] = []
     segment = day.segments.get(facts.segment, day.default)
-    k0, s0, k1, s1 = _score_questions(facts, compiled, day, items, missing)
+    vacant = _vacant_questions(facts, compiled, day.today)
+    if vacant is None:
+        k0, s0, k1, s1 = _score_questions(facts, compiled, day, items, missing)
+    else:
+        k0, s0, k1, s1 = _score_questions_with_vacancies(facts, compiled, day, vacant, items, missing)
     k2, s2 = _score_wind(facts, compiled, day, segment.frequency_target, items, missing)
     k3, s3 = _score_fire(facts, day.today, segment.fire_rows, items, missing)
     return _result(facts, compiled, day, items, missing, (k0, k1, k2, k3), (s0, s1, s2, s3))
@@ -151,33 +146,79 @@ def score_account(facts: AccountFacts, config: CompiledConfig | TakibiConfig, to
 def _score_questions(
     facts: AccountFacts, compiled: CompiledConfig, day: Day, items: list[Item], missing: list[Missing]
 ) -> tuple[float, float, float, float]:
-    """薪 / 種火: the latest fresh answers, overridden by a key-person vacancy recorded after them.
+    """薪 / 種火 when no key person's seat is empty (most accounts): the latest fresh answers.
 
     Returns firewood's known weight and weighted sum, then ember's (questions belong to one of the two).
     """
     get = {a.question_id: a for a in facts.answers}.get  # the later answer wins
-    vacant = _vacant_questions(facts, compiled, day.today)
     answers_from = day.answers_from
     add, lack = items.append, missing.append
     k0 = s0 = k1 = s1 = 0.0
-    for qid, e, w, value_type, known, unknown, lacking, q in compiled.question_rows:
+    for qid, value_type, known, e, w, unknown, q in compiled.question_rows:
         answer = get(qid)
-        found: Known | None = None
-        if answer is not None and (value := answer.value) is not None:  # None: asked, not known
-            if answer.answered_on < answers_from:
-                if vacant is None or qid not in vacant:
-                    lack((lacking, _stale_question, q, answer.answered_on))
-                    continue
-            elif type(value) is value_type:  # a value of another type is unknown
-                found = known.get(value)
-        if vacant is not None and qid in vacant:
-            since = vacant[qid]
-            if found is None or answer is None or answer.answered_on < since:
-                worst = q.worst
-                found = (e, w * (worst - NEUTRAL), _vacant_reason, q, since), w * worst
+        if answer is None or (value := answer.value) is None:  # None: asked, not known
+            lack(unknown)
+            continue
+        if answer.answered_on < answers_from:
+            lack((unknown[0], _stale_question, q, answer.answered_on))
+            continue
+        found = known(value) if type(value) is value_type else None  # another type is unknown
         if found is None:
             lack(unknown)
             continue
+        item, weighted = found
+        add(item)
+        if e:
+            k1 += w
+            s1 += weighted
+        else:
+            k0 += w
+            s0 += weighted
+    return k0, s0, k1, s1
+
+
+def _score_questions_with_vacancies(  # noqa: PLR0917
+    facts: AccountFacts,
+    compiled: CompiledConfig,
+    day: Day,
+    vacant: dict[str, date],
+    items: list[Item],
+    missing: list[Missing],
+) -> tuple[float, float, float, float]:
+    """薪 / 種火: the latest fresh answers, overridden by a key-person vacancy recorded after them
+    (``vacant``: question id -> the day its key person's seat emptied). Returns as ``_score_questions``."""
+    get = {a.question_id: a for a in facts.answers}.get
+    answers_from = day.answers_from
+    add, lack = items.append, missing.append
+    k0 = s0 = k1 = s1 = 0.0
+    found: Known | None
+    for qid, value_type, known, e, w, unknown, q in compiled.question_rows:
+        answer = get(qid)
+        if qid in vacant:  # a fresh, valid answer given since the seat emptied still counts
+            since = vacant[qid]
+            found = None
+            if (
+                answer is not None
+                and (value := answer.value) is not None
+                and answer.answered_on >= answers_from
+                and answer.answered_on >= since
+                and type(value) is value_type
+            ):
+                found = known(value)
+            if found is None:
+                pull = w * (q.worst - NEUTRAL)
+                found = (e, pull, -abs(pull), _vacant_reason, q, since), w * q.worst
+        elif answer is None or (value := answer.value) is None:
+            lack(unknown)
+            continue
+        elif answer.answered_on < answers_from:
+            lack((unknown[0], _stale_question, q, answer.answered_on))
+            continue
+        else:
+            found = known(value) if type(value) is value_type else None
+            if found is None:
+                lack(unknown)
+                continue
         item, weighted = found
         add(item)
         if e:
@@ -195,10 +236,19 @@ def _vacant_questions(facts: AccountFacts, compiled: CompiledConfig, today: date
     people = facts.key_people
     if not people or not compiled.role_questions:
         return None
+    for person in people:
+        if person.left_on is not None:
+            break
+    else:  # a seat is only known empty when someone was seen leaving it
+        return None
     vacant = vacancies(people, today)
     if not vacant:
         return None
-    found = {qid: vacant[role] for qid, role in compiled.role_questions if role in vacant}
+    found: dict[str, date] = {}
+    for qid, role in compiled.role_questions:
+        since = vacant.get(role)
+        if since is not None:
+            found[qid] = since
     return found or None
 
 
@@ -235,14 +285,17 @@ def _score_wind(  # noqa: PLR0917
         return 0.0, 0.0
     days = day.ordinal - last.toordinal()
     good, bad = compiled.recency_good, compiled.recency_bad
-    recency = 100.0 if days <= good else 0.0 if days >= bad else 100.0 * (bad - days) / (bad - good)
+    recency = 100.0 if days <= good else 0.0 if days >= bad else 100.0 * (bad - days) / compiled.recency_span
     frequency = 100.0 if count >= target else 100.0 * count / target
     w_recency, w_frequency = compiled.recency_weight, compiled.frequency_weight
-    items.append((WIND, w_recency * (recency - NEUTRAL), _recency_reason, days, None))
+    pull = w_recency * (recency - NEUTRAL)
+    items.append((WIND, pull, pull if pull < 0.0 else -pull, _recency_reason, days, None))
+    pull = w_frequency * (frequency - NEUTRAL)
     items.append(
         (
             WIND,
-            w_frequency * (frequency - NEUTRAL),
+            pull,
+            pull if pull < 0.0 else -pull,
             _frequency_reason,
             count,
             (compiled.frequency_days, target),
@@ -255,9 +308,10 @@ def _score_wind(  # noqa: PLR0917
         return known, total
     w_fit = compiled.fit_weight
     share = fits / rated
-    score = (share - compiled.fit_floor) * 100.0 / (compiled.fit_target - compiled.fit_floor)
+    score = (share - compiled.fit_floor) * 100.0 / compiled.fit_span
     score = 0.0 if score < 0.0 else 100.0 if score > 100.0 else score
-    items.append((WIND, w_fit * (score - NEUTRAL), _fit_reason, share, compiled.fit_days))
+    pull = w_fit * (score - NEUTRAL)
+    items.append((WIND, pull, pull if pull < 0.0 else -pull, _fit_reason, share, compiled.fit_days))
     return known + w_fit, total + w_fit * score
 
 
@@ -299,7 +353,8 @@ def _score_fire(
             build = _metric_reason
         score = (value - floor) * slope
         score = 0.0 if score < 0.0 else 100.0 if score > 100.0 else score
-        add((FIRE, w * (score - NEUTRAL), build, m, value))
+        pull = w * (score - NEUTRAL)
+        add((FIRE, pull, pull if pull < 0.0 else -pull, build, m, value))
         known += w
         total += w * score
     return known, total
@@ -374,34 +429,34 @@ def _result(  # noqa: PLR0917
             w2 / known_weight / k2 if k2 > 0 else 0.0,
             w3 / known_weight / k3 if k3 > 0 else 0.0,
         )
-        strength = [-abs(factor[it[0]] * it[1]) for it in items]
+        # factor x -|pull| is -|factor x pull| exactly (factors are never negative): the strongest first.
+        strength = [factor[it[0]] * it[2] for it in items]
         kept = compiled.max_reasons - len(reasons)
         for i in sorted(range(len(items)), key=strength.__getitem__)[:kept]:
             if strength[i] == 0.0:
                 break
-            e, pull, build, a, b = items[i]
-            key, params = build(a, b)
-            reasons.append(new_reason(key, params, factor[e] * pull))
+            e, pull, _, build, a, b = items[i]
+            reasons.append(build(a, b, factor[e] * pull))
 
-    unknowns: list[Reason] = []
-    if missing:
-        for lacking, build, a, b in sorted(missing, key=_lack)[: compiled.max_unknowns]:
-            key, params = build(a, b)
-            unknowns.append(new_reason(key, params, -lacking))
+    unknowns = [
+        build(a, b, -lacking) for lacking, build, a, b in sorted(missing, key=_lack)[: compiled.max_unknowns]
+    ]
 
     t0, t1, t2, t3 = compiled.item_totals
-    return new_health_result(
+    return HealthResult(
         facts.account_id,
         day.today,
         compiled.version,
         score,
         None if score is None else bisect_right(bounds, score) + 1,
         confidence,
+        (s0, s1, s2, s3),
+        (g0, g1, g2, g3),
         (
-            new_element_result(FIREWOOD_, s0, g0, k0 / t0 if t0 > 0 else 0.0),
-            new_element_result(EMBER_, s1, g1, k1 / t1 if t1 > 0 else 0.0),
-            new_element_result(WIND_, s2, g2, k2 / t2 if t2 > 0 else 0.0),
-            new_element_result(FIRE_, s3, g3, k3 / t3 if t3 > 0 else 0.0),
+            k0 / t0 if t0 > 0 else 0.0,
+            k1 / t1 if t1 > 0 else 0.0,
+            k2 / t2 if t2 > 0 else 0.0,
+            k3 / t3 if t3 > 0 else 0.0,
         ),
         tuple(reasons),
         tuple(unknowns),
@@ -416,7 +471,7 @@ def _cap_reason(
     assert grade is not None
     label = compiled.scale.label
     params = {"element": compiled.element_labels[element], "grade": label(grade), "cap": label(cap)}
-    return new_reason("scoring.reason.capped", params, impact)
+    return Reason("scoring.reason.capped", params, impact)
 
 
 def score_accounts(

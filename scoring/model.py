@@ -1,8 +1,9 @@
 """The bonfire model's plain data: the facts we score and the health result we hand back.
 
-Everything here is a frozen, slotted dataclass so a result can be cached, compared and passed between
-processes, and so the scoring hot path pays no validation cost. Reasons carry message keys and values,
-never wording: the i18n catalogs turn them into Japanese or English.
+Everything here is a slotted dataclass so it can be compared and passed between processes, and so the
+scoring hot path pays no validation cost. The facts are frozen; the results are read-only by convention
+(see "results" below). Reasons carry message keys and values, never wording: the i18n catalogs turn
+them into Japanese or English.
 """
 
 from __future__ import annotations
@@ -150,9 +151,12 @@ class AccountFacts:
 
 
 # --- results -------------------------------------------------------------------------------------
+# Not frozen: a frozen dataclass's __init__ sets each field through object.__setattr__, which makes
+# building one about twice as slow, and scoring builds about ten of these per account on every pass
+# (bench/score.py: 100,000 accounts). Nothing changes a result once scoring has returned it.
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Reason:
     """One fact behind a score: a catalog key, its values, and how much it moved the overall score.
 
@@ -166,7 +170,7 @@ class Reason:
     impact: float
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ElementResult:
     """One element's score 0–100 and grade 1–5 (``None`` when nothing about it is known)."""
 
@@ -176,12 +180,16 @@ class ElementResult:
     confidence: float
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class HealthResult:
     """The health of one account on one day, under one configuration version.
 
     ``grade`` is ``None`` when nothing is known (shown as 未評価), never the worst grade. ``reasons`` are
     the facts that moved the grade most, strongest first; ``unknowns`` are what to go and find out.
+
+    The elements' scores, grades and confidences are kept as three tuples in ``ELEMENTS`` order (what
+    the snapshot stores) rather than as four objects per result; ``elements`` and ``element`` give them
+    as ``ElementResult``.
     """
 
     account_id: str
@@ -190,66 +198,37 @@ class HealthResult:
     score: float | None
     grade: int | None
     confidence: float
-    elements: tuple[ElementResult, ...]
+    element_scores: tuple[float | None, ...]
+    element_grades: tuple[int | None, ...]
+    element_confidences: tuple[float, ...]
     reasons: tuple[Reason, ...]
     unknowns: tuple[Reason, ...]
     capped_by: Element | None = None
 
+    @property
+    def elements(self) -> tuple[ElementResult, ...]:
+        return tuple(
+            map(ElementResult, ELEMENTS, self.element_scores, self.element_grades, self.element_confidences)
+        )
+
     def element(self, element: Element) -> ElementResult:
-        return self.elements[ELEMENTS.index(element)]
+        i = ELEMENTS.index(element)
+        return ElementResult(
+            element, self.element_scores[i], self.element_grades[i], self.element_confidences[i]
+        )
 
 
-# --- fast construction for the scoring hot path --------------------------------------------------
+# --- fast construction for the loaders ----------------------------------------------------------
 # A frozen dataclass's __init__ sets each field through object.__setattr__, which costs about twice
-# as much as setting the slots directly. Scoring builds ~10 result objects per account for 100,000
-# accounts, so it uses these constructors; they make exactly the objects the normal __init__ makes
-# (none of these classes has a __post_init__, except MetricSeries whose check the caller vouches for).
+# as much as setting the slots directly. The loaders build ~30 answers and metric series per account,
+# so they use these constructors; they make exactly the objects the normal __init__ makes (minus
+# MetricSeries' check, which the caller vouches for).
 
 _new = object.__new__
 
 
 def _setter(cls: type, name: str) -> Any:
     return vars(cls)[name].__set__
-
-
-_reason_key, _reason_params, _reason_impact = (_setter(Reason, n) for n in ("key", "params", "impact"))
-_element_element, _element_score, _element_grade, _element_confidence = (
-    _setter(ElementResult, n) for n in ("element", "score", "grade", "confidence")
-)
-(
-    _health_account_id,
-    _health_as_of,
-    _health_config_version,
-    _health_score,
-    _health_grade,
-    _health_confidence,
-    _health_elements,
-    _health_reasons,
-    _health_unknowns,
-    _health_capped_by,
-) = (
-    _setter(HealthResult, n)
-    for n in (
-        "account_id",
-        "as_of",
-        "config_version",
-        "score",
-        "grade",
-        "confidence",
-        "elements",
-        "reasons",
-        "unknowns",
-        "capped_by",
-    )
-)
-
-
-def new_reason(key: str, params: Mapping[str, object], impact: float) -> Reason:
-    reason: Reason = _new(Reason)
-    _reason_key(reason, key)
-    _reason_params(reason, params)
-    _reason_impact(reason, impact)
-    return reason
 
 
 _series_dates, _series_values = _setter(MetricSeries, "dates"), _setter(MetricSeries, "values")
@@ -274,40 +253,3 @@ def new_metric_series(dates: tuple[date, ...], values: tuple[float, ...]) -> Met
     _series_dates(series, dates)
     _series_values(series, values)
     return series
-
-
-def new_element_result(
-    element: Element, score: float | None, grade: int | None, confidence: float
-) -> ElementResult:
-    result: ElementResult = _new(ElementResult)
-    _element_element(result, element)
-    _element_score(result, score)
-    _element_grade(result, grade)
-    _element_confidence(result, confidence)
-    return result
-
-
-def new_health_result(  # noqa: PLR0917 - mirrors HealthResult's fields in order
-    account_id: str,
-    as_of: date,
-    config_version: str,
-    score: float | None,
-    grade: int | None,
-    confidence: float,
-    elements: tuple[ElementResult, ...],
-    reasons: tuple[Reason, ...],
-    unknowns: tuple[Reason, ...],
-    capped_by: Element | None,
-) -> HealthResult:
-    result: HealthResult = _new(HealthResult)
-    _health_account_id(result, account_id)
-    _health_as_of(result, as_of)
-    _health_config_version(result, config_version)
-    _health_score(result, score)
-    _health_grade(result, grade)
-    _health_confidence(result, confidence)
-    _health_elements(result, elements)
-    _health_reasons(result, reasons)
-    _health_unknowns(result, unknowns)
-    _health_capped_by(result, capped_by)
-    return result

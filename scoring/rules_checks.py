@@ -127,7 +127,7 @@ class AccountView:
     def grade(self, element: Element | None) -> int | None:
         if element is None:
             return self.health.grade
-        return self.health.elements[ELEMENTS.index(element)].grade
+        return self.health.element_grades[ELEMENTS.index(element)]
 
 
 Test = Callable[[AccountView], Outcome]

@@ -202,7 +202,9 @@ def snapshot_values(
         "config_version": result.config_version,
         "computed_at": computed_at,
     }
-    for (score_column, grade_column), element in zip(SNAPSHOT_ELEMENT_COLUMNS, result.elements, strict=True):
-        values[score_column] = element.score
-        values[grade_column] = element.grade
+    for (score_column, grade_column), score, grade in zip(
+        SNAPSHOT_ELEMENT_COLUMNS, result.element_scores, result.element_grades, strict=True
+    ):
+        values[score_column] = score
+        values[grade_column] = grade
     return values

@@ -9,7 +9,6 @@ from typing import Any
 from scoring.calendar import BusinessCalendar
 from scoring.config import TakibiConfig
 from scoring.model import (
-    ELEMENTS,
     AccountFacts,
     HealthResult,
     KeyPerson,
@@ -17,8 +16,6 @@ from scoring.model import (
     Onboarding,
     Role,
     Touchpoint,
-    new_element_result,
-    new_health_result,
 )
 from scoring.rules import CompiledRules, GradePoint, RuleCheck, check, compile_rules
 from tests.unit.scoring.builders import config_data, label, make_config
@@ -71,17 +68,16 @@ def health(
 ) -> HealthResult:
     """A health result with the given grades (scores are not what rules read)."""
     grades = (firewood, ember, wind, fire)
-    return new_health_result(
+    return HealthResult(
         account_id,
         TODAY,
         "test",
         None if grade is None else grade * 20.0 - 10.0,
         grade,
         1.0,
-        tuple(
-            new_element_result(e, None if g is None else g * 20.0 - 10.0, g, 1.0)
-            for e, g in zip(ELEMENTS, grades, strict=True)
-        ),
+        tuple(None if g is None else g * 20.0 - 10.0 for g in grades),
+        grades,
+        (1.0,) * len(grades),
         (),
         (),
         None,

@@ -23,7 +23,7 @@ from scoring.config import TakibiConfig
 from scoring.config_parse import parse_config
 from scoring.grades import GradeScale
 from scoring.health import compile_config
-from scoring.model import Element, ElementResult, HealthResult, Reason, Text
+from scoring.model import Element, HealthResult, Reason, Text
 from scoring.trend import Trend
 from storage.enums import (
     CtaPriority,
@@ -99,7 +99,9 @@ def health_result(grade: int | None = 4) -> HealthResult:
         score=70.0,
         grade=grade,
         confidence=0.8,
-        elements=tuple(ElementResult(e, 70.0, grade, 0.8) for e in Element),
+        element_scores=(70.0,) * len(Element),
+        element_grades=(grade,) * len(Element),
+        element_confidences=(0.8,) * len(Element),
         reasons=(
             Reason(
                 "scoring.reason.scale5", {"question": Text("PO の関与", "PO engagement"), "value": 4}, 5.0
