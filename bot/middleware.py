@@ -19,6 +19,7 @@ from slack_bolt import App, BoltContext
 from bot.calendar import calendar_around
 from bot.directory import Memberships, UserDirectory
 from bot.i18n import Locale, Translator
+from bot.services import translator_for
 from handlers.assess import ASSESS_FORM, AssessForm
 from handlers.inbox import FormInbox
 from handlers.metadata import locale_hint
@@ -126,7 +127,7 @@ def install(
             access=access,
             ctas=ctas,
             later=later,
-            translator=_translator,
+            translator=translator_for(Translator(Locale.JA)),
         ),
     )
 
@@ -151,10 +152,6 @@ def install(
             next()
 
     return RequestResources(later, forms, in_flight)
-
-
-def _translator(code: str) -> Translator:
-    return Translator(Locale(code) if code in _LOCALES else Locale.JA)
 
 
 def _engine(deps: Any) -> CtaEngine:

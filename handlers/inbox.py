@@ -15,7 +15,7 @@ import queue
 import secrets
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Protocol
@@ -82,10 +82,10 @@ class FormInbox:
     leaves the inbox to a worker process that polls it (PostgreSQL).
     """
 
-    def __init__(self, deps: Deps, later: AfterAck, kinds: Mapping[str, FormKind] | None = None) -> None:
+    def __init__(self, deps: Deps, later: AfterAck) -> None:
         self._deps = deps
         self._later = later
-        self._kinds: dict[str, FormKind] = dict(kinds or {})
+        self._kinds: dict[str, FormKind] = {}
         self._puts: queue.SimpleQueue[_Put | None] = queue.SimpleQueue()
         self._writer: threading.Thread | None = None
         self._writer_lock = threading.Lock()

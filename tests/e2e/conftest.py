@@ -3,8 +3,13 @@ the stand-in, and a driver that signs requests exactly as Slack does."""
 
 from __future__ import annotations
 
+import os
+import re
 import secrets
+import subprocess
+import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +30,42 @@ class RunningApp:
     takibi: Takibi
     url: str
     signing_secret: str
+
+
+TAKIBI = Path(sys.executable).parent / "takibi"
+
+
+@contextmanager
+def takibi_run(
+    cwd: Path, standin: SlackStandIn, signing_secret: str, **env: str
+) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """``takibi run --http`` as a person starts it, a subprocess on a free port talking to ``standin``;
+    yields the process and its events URL, and kills it if the test left it running."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "TAKIBI_"))}
+    process = subprocess.Popen(
+        [str(TAKIBI), "run", "--http", "--host", "127.0.0.1", "--port", "0"],
+        cwd=cwd,
+        env={
+            **clean,
+            "PYTHONUNBUFFERED": "1",
+            "SLACK_BOT_TOKEN": "xoxb-1-2-run",
+            "SLACK_SIGNING_SECRET": signing_secret,
+            "SLACK_API_URL": standin.base_url,
+            **env,
+        },
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        match = re.search(r"(http://\S+/slack/events)", line)
+        assert match, line
+        yield process, match.group(1)
+    finally:
+        if process.poll() is None:
+            process.kill()
 
 
 @pytest.fixture

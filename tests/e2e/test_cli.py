@@ -6,7 +6,6 @@ import os
 import re
 import signal
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,8 +13,7 @@ from sqlalchemy import create_engine, inspect
 
 from bot.sandbox import SlackDriver, SlackStandIn
 from storage import migrate
-
-TAKIBI = Path(sys.executable).parent / "takibi"
+from tests.e2e.conftest import TAKIBI, takibi_run
 
 
 def run(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
@@ -83,37 +81,13 @@ def test_a_malformed_token_is_refused_without_echoing_it(tmp_path: Path) -> None
 
 def test_takibi_run_serves_signed_requests_and_stops_on_sigterm(tmp_path: Path) -> None:
     secret = "e2e-signing-secret"
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "TAKIBI_"))}
-    with SlackStandIn() as standin:
-        env = {
-            **clean,
-            "PYTHONUNBUFFERED": "1",
-            "SLACK_BOT_TOKEN": "xoxb-1-2-run",
-            "SLACK_SIGNING_SECRET": secret,
-            "SLACK_API_URL": standin.base_url,
-        }
-        process = subprocess.Popen(
-            [str(TAKIBI), "run", "--http", "--host", "127.0.0.1", "--port", "0"],
-            cwd=tmp_path,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        try:
-            assert process.stdout is not None
-            line = process.stdout.readline()
-            match = re.search(r"(http://\S+/slack/events)", line)
-            assert match, line
-            with SlackDriver(match.group(1), secret, standin) as slack:
-                assert slack.slash_command("help", user_id="U0SATO").status == 200
-                assert standin.wait_until(lambda s: len(s.responses) == 1, timeout=5)
-                assert slack.slash_command("help", user_id="U0SATO", signature="v0=" + "1" * 64).status == 401
-            process.send_signal(signal.SIGTERM)
-            assert process.wait(timeout=10) == 0
-        finally:
-            if process.poll() is None:
-                process.kill()
+    with SlackStandIn() as standin, takibi_run(tmp_path, standin, secret) as (process, url):
+        with SlackDriver(url, secret, standin) as slack:
+            assert slack.slash_command("help", user_id="U0SATO").status == 200
+            assert standin.wait_until(lambda s: len(s.responses) == 1, timeout=5)
+            assert slack.slash_command("help", user_id="U0SATO", signature="v0=" + "1" * 64).status == 401
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=10) == 0
     assert standin.responses[0].payload["text"] == "takibi の使い方"
     assert (tmp_path / "var" / "takibi.sqlite3").is_file(), "starting the app migrates SQLite"
 

@@ -4,11 +4,7 @@ app."""
 
 from __future__ import annotations
 
-import os
-import re
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -19,10 +15,8 @@ from storage import migrate
 from storage.db import Database
 from storage.enums import FormOutcome
 from storage.models import Assessment, FormSubmission
-from tests.e2e.conftest import OWNER, initial_state, seed_book, wait_for_ephemeral
+from tests.e2e.conftest import OWNER, initial_state, seed_book, takibi_run, wait_for_ephemeral
 from tests.e2e.test_assess import answered, open_assess, rows, submit
-
-TAKIBI = Path(sys.executable).parent / "takibi"
 
 
 def spawned_children(pid: int) -> list[int]:
@@ -42,45 +36,24 @@ def test_takibi_run_on_postgresql_stores_forms_in_its_worker_process(
     database = Database(postgres_url)
     book = seed_book(database)
     secret = "e2e-signing-secret"
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "TAKIBI_"))}
-    env = {
-        **clean,
-        "PYTHONUNBUFFERED": "1",
-        "SLACK_BOT_TOKEN": "xoxb-1-2-run",
-        "SLACK_SIGNING_SECRET": secret,
-        "SLACK_API_URL": standin.base_url,
-        "TAKIBI_DATABASE_URL": postgres_url,
-    }
-    process = subprocess.Popen(
-        [str(TAKIBI), "run", "--http", "--host", "127.0.0.1", "--port", "0"],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
     try:
-        assert process.stdout is not None
-        match = re.search(r"(http://\S+/slack/events)", process.stdout.readline())
-        assert match
-        (worker,) = spawned_children(process.pid)
-        with SlackDriver(match.group(1), secret, standin) as slack:
-            view = open_assess(slack, standin, OWNER, "assess 株式会社カミナシ")
-            values = initial_state(view, **answered(view, po_engagement="4"))
-            assert submit(slack, OWNER, view, values).json is None
-            assert "株式会社カミナシ" in wait_for_ephemeral(standin, OWNER)["text"]
-        (assessment,) = rows(database, Assessment)
-        assert (assessment.account_id, assessment.answers["po_engagement"]) == (book.kaminashi, 4)
-        with database.unit_of_work() as session:
-            form = session.scalars(select(FormSubmission)).one()
-            assert (form.outcome, form.attempts) == (FormOutcome.STORED, 1)
-        process.send_signal(signal.SIGTERM)
-        assert process.wait(timeout=40) == 0
+        with takibi_run(tmp_path, standin, secret, TAKIBI_DATABASE_URL=postgres_url) as (process, url):
+            (worker,) = spawned_children(process.pid)
+            with SlackDriver(url, secret, standin) as slack:
+                view = open_assess(slack, standin, OWNER, "assess 株式会社カミナシ")
+                values = initial_state(view, **answered(view, po_engagement="4"))
+                assert submit(slack, OWNER, view, values).json is None
+                assert "株式会社カミナシ" in wait_for_ephemeral(standin, OWNER)["text"]
+            (assessment,) = rows(database, Assessment)
+            assert (assessment.account_id, assessment.answers["po_engagement"]) == (book.kaminashi, 4)
+            with database.unit_of_work() as session:
+                form = session.scalars(select(FormSubmission)).one()
+                assert (form.outcome, form.attempts) == (FormOutcome.STORED, 1)
+            process.send_signal(signal.SIGTERM)
+            assert process.wait(timeout=40) == 0
         deadline = time.monotonic() + 10
         while Path(f"/proc/{worker}").exists() and time.monotonic() < deadline:
             time.sleep(0.1)
         assert not Path(f"/proc/{worker}").exists(), "the worker stops with the app"
     finally:
-        if process.poll() is None:
-            process.kill()
         database.dispose()
