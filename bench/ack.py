@@ -11,6 +11,10 @@ real app took to store every accepted submission (work after the ack).
 
 Targets: p99 under 300 ms, no request over 3 s, p99 under 2× the minimal app's.
 
+On a machine with two CPUs or more, each app's server process (with takibi's form worker) is pinned to
+the first CPU and the clients and the Slack stand-in to the others (``--no-pin`` turns this off): the
+figures are then the app's own machine's, not a share of one the load generator and "Slack" crowd.
+
     .venv/bin/python bench/ack.py                    # 60 s per app
     .venv/bin/python bench/ack.py --duration 10 --postgres postgresql+psycopg://postgres@127.0.0.1:5432/test
 """
@@ -83,13 +87,22 @@ def fresh_database(backend: str, server_url: str | None, folder: Path) -> Iterat
 # --- the two servers, each in its own process --------------------------------------------------
 
 
+def pin(env: dict[str, str], role: str) -> None:
+    """Keep this process on its CPUs (``BENCH_CPUS_APP`` / ``BENCH_CPUS_LOAD``: comma-separated)."""
+    cpus = env.get(f"BENCH_CPUS_{role}")
+    if cpus:
+        os.sched_setaffinity(0, {int(cpu) for cpu in cpus.split(",")})
+
+
 def serve_takibi(env: dict[str, str], ready: Any) -> None:
     """The real app, as ``takibi run --http`` serves it."""
     from bot.app import build
     from bot.runner import HttpServer, wsgi_app
     from bot.settings import Settings
 
+    pin(env, "APP")
     logging.basicConfig(level=logging.ERROR, filename=env.pop("BENCH_LOG", None) or None)
+    env = {name: value for name, value in env.items() if not name.startswith("BENCH_")}
     settings = Settings(_env_file=None, **env)  # type: ignore[arg-type]
     takibi = build(settings)
     # As `takibi run` stores forms (on PostgreSQL, in a worker process); no scheduled jobs, whose
@@ -114,6 +127,7 @@ def serve_minimal(env: dict[str, str], ready: Any) -> None:
     from bot.runner import HttpServer, wsgi_app
     from bot.slack_api import build_web_client
 
+    pin(env, "APP")
     logging.basicConfig(level=logging.CRITICAL)
     client = build_web_client(env["SLACK_BOT_TOKEN"], env["SLACK_API_URL"])
     app = App(signing_secret=env["SLACK_SIGNING_SECRET"], client=client, process_before_response=False)
@@ -499,7 +513,12 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--accounts", type=int, default=200)
     parser.add_argument("--postgres", default=None, help="run on a fresh PostgreSQL database on this server")
+    parser.add_argument("--no-pin", action="store_true", help="let every process run on every CPU")
     args = parser.parse_args()
+    cpus = sorted(os.sched_getaffinity(0))
+    app_cpus, load_cpus = (cpus[:1], cpus[1:]) if len(cpus) > 1 and not args.no_pin else ([], [])
+    if load_cpus:
+        os.sched_setaffinity(0, set(load_cpus))
     logging.basicConfig(level=logging.CRITICAL)
     backend = "postgresql" if args.postgres else "sqlite"
     secret = secrets.token_hex(16)
@@ -520,10 +539,16 @@ def main() -> None:
             "TAKIBI_DATABASE_URL": url,
             "TAKIBI_CONFIG": str(bench_config(Path(folder))),
             "BENCH_LOG": os.environ.get("BENCH_LOG", ""),
+            "BENCH_CPUS_APP": ",".join(map(str, app_cpus)),
         }
         print(
             f"ack latency: {args.clients} clients, {args.duration:.0f} s per app, {backend}, "
             f"{args.accounts} accounts, {os.cpu_count()} CPUs"
+            + (
+                f"; app on CPU {app_cpus}, clients and stand-in on CPU {load_cpus}"
+                if app_cpus
+                else "; unpinned"
+            )
         )
         authkey = secrets.token_bytes(16)
         DeskManager.register("desk", callable=lambda: desk_object)

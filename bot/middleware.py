@@ -1,7 +1,7 @@
 """Per-request resources for listeners, as Bolt context keys (Bolt passes them by parameter name):
 the reader's translator (``t``), the handlers' deps (``deps``), the access policy (``access``), the
 CTA engine run after a change (``ctas``), the pool that runs work after an ack (``later``) and the form
-inbox acked forms are put in (``forms``)."""
+inbox acked forms are put in (``forms``) and the opener of modals built after the ack (``modals``)."""
 
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ from handlers.metadata import locale_hint
 from handlers.services.access import AccessPolicy
 from handlers.services.assess import CtaHooks, QuietNotifier
 from handlers.services.ctas import CtaEngine
+from handlers.surface import ModalOpener
 from scoring.calendar import BusinessCalendar
 
 logger = logging.getLogger(__name__)
@@ -117,6 +118,7 @@ def install(
     access = AccessPolicy(settings, Memberships(app.client, ttl=float(settings.cache_seconds)))
     ctas = CtaHooks(engine or _engine(deps), QuietNotifier())
     later = AfterAckPool()
+    modals = ModalOpener()
     in_flight = InFlight()
     forms = FormInbox(deps, later)
     forms.register(
@@ -147,6 +149,7 @@ def install(
         context["access"] = access
         context["ctas"] = ctas
         context["later"] = later
+        context["modals"] = modals
         context["forms"] = forms
         with in_flight:
             next()

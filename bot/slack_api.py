@@ -8,6 +8,7 @@ survive a crash go through the outbox on top of this; this layer only smooths tr
 from __future__ import annotations
 
 import logging
+from typing import cast
 
 from slack_sdk import WebClient
 from slack_sdk.http_retry import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler, RetryHandler
@@ -16,6 +17,20 @@ from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryInterv
 from slack_sdk.http_retry.jitter import RandomJitter
 
 DEFAULT_TIMEOUT_SECONDS = 10
+
+
+class _EffectiveLevel(logging.LoggerAdapter[logging.Logger]):
+    """The client's logger, reporting the level that applies to it as its ``level``.
+
+    slack_sdk decides whether to render each request (body included) for a debug line by reading
+    ``logger.level``: the logger's own setting, which is NOTSET (0) unless set on that very logger, so
+    every call rendered a 20 KB modal into a string nobody logs. The level configured anywhere up the
+    hierarchy is what should decide.
+    """
+
+    @property
+    def level(self) -> int:
+        return self.logger.getEffectiveLevel()
 
 
 def retry_handlers(max_retries: int = 3) -> list[RetryHandler]:
@@ -37,6 +52,6 @@ def build_web_client(token: str, base_url: str, *, max_retries: int = 3, retries
         token=token,
         base_url=base_url,
         timeout=DEFAULT_TIMEOUT_SECONDS,
-        logger=logging.getLogger("slack_sdk.web"),
+        logger=cast(logging.Logger, _EffectiveLevel(logging.getLogger("slack_sdk.web"))),
         retry_handlers=retry_handlers(max_retries) if retries else [],
     )

@@ -1,8 +1,9 @@
 """Assessing an account: ``/takibi assess [account]``, the "assess" buttons, the account picker, the
 modal's submission.
 
-Every listener acks first. Opening a modal spends a trigger id that Slack honours for 3 seconds, so
-the modal opens at once as "loading…" and is then filled in with ``views.update``. A submission is
+Every listener acks first. Opening a modal spends a trigger id that Slack honours for 3 seconds: the
+form is built after the ack and opened in one ``views.open``, or, when it is late, "loading…" opens in
+time and the form replaces it (``handlers.surface.ModalOpener``). A submission is
 validated *before* its ack, because errors go back in the ack (``response_action="errors"``) and
 nothing is stored; a valid one is acked (the modal closes) and put in the form inbox
 (``handlers.inbox``), from where it is stored in one unit of work and confirmed to the CSM (ephemeral
@@ -22,6 +23,7 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.models.views import View
 from sqlalchemy.orm import Session
 
 from handlers.context import Deps, Translate
@@ -41,7 +43,7 @@ from handlers.services import assess as service
 from handlers.services.access import AccessPolicy
 from handlers.services.assess import CtaHooks
 from handlers.services.picker import account_options
-from handlers.surface import AfterAck, open_loading, refresh_home_later, tell, today
+from handlers.surface import AfterAck, ModalOpener, refresh_home_later, tell, today
 from handlers.views.assess import assess_modal, assess_saved
 from handlers.views.common import notice_modal, rule_label
 from handlers.views.picker import account_options as option_blocks
@@ -52,10 +54,7 @@ logger = logging.getLogger(__name__)
 # --- opening the modal ---------------------------------------------------------------------------
 
 
-def fill_assess_modal(
-    client: WebClient,
-    view_id: str,
-    view_hash: str | None,
+def assess_view(
     *,
     reader: str,
     t: Translate,
@@ -64,56 +63,13 @@ def fill_assess_modal(
     account_id: int | None,
     channel_id: str | None,
     argument: str = "",
-) -> None:
-    """Replace the open modal with the assess form for ``account_id`` (or the account ``argument``
-    names), or with a polite refusal for someone who is not on the CS team."""
-    try:
-        _fill_assess_modal(
-            client,
-            view_id,
-            view_hash,
-            reader=reader,
-            t=t,
-            deps=deps,
-            access=access,
-            account_id=account_id,
-            channel_id=channel_id,
-            argument=argument,
-        )
-    except SlackApiError as error:
-        if error.response.get("error") not in ("not_found", "hash_conflict"):
-            raise
-        # The user closed the modal, or opened another one: nothing is waiting for this one.
-        logger.info("assess modal %s is gone (%s)", view_id, error.response.get("error"))
-    except Exception:
-        error_id = secrets.token_hex(4)
-        logger.exception("assess modal %s not filled in (error %s)", view_id, error_id)
-        text = t("error.unexpected", error_id=error_id)
-        client.views_update(view_id=view_id, view=notice_modal(t, "assess.title", text))
-
-
-def _fill_assess_modal(
-    client: WebClient,
-    view_id: str,
-    view_hash: str | None,
-    *,
-    reader: str,
-    t: Translate,
-    deps: Deps,
-    access: AccessPolicy,
-    account_id: int | None,
-    channel_id: str | None,
-    argument: str,
-) -> None:
+) -> View:
+    """The assess form for ``account_id`` (or the account ``argument`` names), or a polite refusal for
+    someone who is not on the CS team."""
     try:
         access.require_member(reader)
     except UserFacingError as refusal:
-        client.views_update(
-            view_id=view_id,
-            hash=view_hash,
-            view=notice_modal(t, "assess.title", t(refusal.key, **refusal.params)),
-        )
-        return
+        return notice_modal(t, "assess.title", t(refusal.key, **refusal.params))
     with deps.database.unit_of_work() as session:
         if account_id is None and argument:
             named = service.command_account(session, argument, reader=reader)
@@ -129,9 +85,7 @@ def _fill_assess_modal(
     metadata = AssessMetadata(
         locale=t.locale, account_id=form.account.id if form.account else None, channel_id=channel_id
     )
-    client.views_update(
-        view_id=view_id, hash=view_hash, view=assess_modal(t, deps.config, form, metadata.encode())
-    )
+    return assess_modal(t, deps.config, form, metadata.encode())
 
 
 def run_assess(
@@ -143,16 +97,13 @@ def run_assess(
     deps: Deps,
     access: AccessPolicy,
     later: AfterAck,
+    modals: ModalOpener,
 ) -> None:
     """``/takibi assess [account]`` (already acked by the command entry point)."""
     if not command.trigger_id:
         raise UserFacingError("error.no_trigger")
-    view_id, view_hash = open_loading(client, command.trigger_id, t)
-    fill = partial(
-        fill_assess_modal,
-        client,
-        view_id,
-        view_hash,
+    build = partial(
+        assess_view,
         reader=command.user_id,
         t=t,
         deps=deps,
@@ -161,7 +112,7 @@ def run_assess(
         channel_id=command.channel_id,
         argument=command.argument,
     )
-    later(fill, describe="assess modal")
+    modals.open(client, command.trigger_id, t, build, title_key="assess.title", describe="assess modal")
 
 
 def open_from_button(  # noqa: PLR0917 - Bolt passes arguments by name
@@ -171,19 +122,15 @@ def open_from_button(  # noqa: PLR0917 - Bolt passes arguments by name
     t: Translate,
     deps: Deps,
     access: AccessPolicy,
-    later: AfterAck,
+    modals: ModalOpener,
 ) -> None:
     """An "assess" button (status card, App Home): value = the account id."""
     ack()
     action = parse_action(body)
     if action is None or action.trigger_id is None:
         return
-    view_id, view_hash = open_loading(client, action.trigger_id, t)
-    fill = partial(
-        fill_assess_modal,
-        client,
-        view_id,
-        view_hash,
+    build = partial(
+        assess_view,
         reader=action.user_id,
         t=t,
         deps=deps,
@@ -191,7 +138,37 @@ def open_from_button(  # noqa: PLR0917 - Bolt passes arguments by name
         account_id=action.account_id(),
         channel_id=action.channel_id,
     )
-    later(fill, describe="assess modal")
+    modals.open(client, action.trigger_id, t, build, title_key="assess.title", describe="assess modal")
+
+
+def refill_assess_modal(
+    client: WebClient,
+    view_id: str,
+    view_hash: str | None,
+    *,
+    reader: str,
+    t: Translate,
+    deps: Deps,
+    access: AccessPolicy,
+    account_id: int | None,
+    channel_id: str | None,
+) -> None:
+    """Replace the open modal's content with the form for another account."""
+    try:
+        view = assess_view(
+            reader=reader, t=t, deps=deps, access=access, account_id=account_id, channel_id=channel_id
+        )
+        client.views_update(view_id=view_id, hash=view_hash, view=view)
+    except SlackApiError as error:
+        if error.response.get("error") not in ("not_found", "hash_conflict"):
+            raise
+        # The user closed the modal, or picked another account since: nothing is waiting for this one.
+        logger.info("assess modal %s is gone (%s)", view_id, error.response.get("error"))
+    except Exception:
+        error_id = secrets.token_hex(4)
+        logger.exception("assess modal %s not filled in (error %s)", view_id, error_id)
+        text = t("error.unexpected", error_id=error_id)
+        client.views_update(view_id=view_id, view=notice_modal(t, "assess.title", text))
 
 
 def account_picked(  # noqa: PLR0917 - Bolt passes arguments by name
@@ -214,7 +191,7 @@ def account_picked(  # noqa: PLR0917 - Bolt passes arguments by name
         logger.info("account picked in a view without our metadata; ignored")
         return
     fill = partial(
-        fill_assess_modal,
+        refill_assess_modal,
         client,
         action.view.id,
         action.view.hash,
@@ -298,7 +275,7 @@ def _validated(
     submission = parse_assess(
         values, deps.config.questions, today=today(deps), rendered_for=metadata.account_id
     )
-    with deps.database.engine.connect() as connection:
+    with deps.database.single_read() as connection:
         service.check_submission(connection, submission, reader=reader, access=access)
     return submission
 

@@ -18,7 +18,7 @@ from handlers.context import Deps, Translate
 from handlers.forms import SlashCommandInput
 from handlers.ids import Command, Subcommand
 from handlers.services.access import AccessPolicy
-from handlers.surface import AfterAck
+from handlers.surface import AfterAck, ModalOpener
 from handlers.views.help import CommandHelp, help_message
 
 
@@ -33,6 +33,7 @@ class SubcommandRun(Protocol):
         deps: Deps,
         access: AccessPolicy,
         later: AfterAck,
+        modals: ModalOpener,
     ) -> None: ...
 
 
@@ -56,6 +57,7 @@ def show_help(
     deps: Deps,
     access: AccessPolicy,
     later: AfterAck,
+    modals: ModalOpener,
 ) -> None:
     respond(
         **help_message(t, [spec.help(t) for spec in SUBCOMMANDS.values()]).to_payload(),
@@ -85,6 +87,7 @@ def takibi_command(  # noqa: PLR0917 - Bolt passes arguments by name
     deps: Deps,
     access: AccessPolicy,
     later: AfterAck,
+    modals: ModalOpener,
 ) -> None:
     ack()
     command = SlashCommandInput.model_validate(body)
@@ -94,7 +97,9 @@ def takibi_command(  # noqa: PLR0917 - Bolt passes arguments by name
         message = help_message(t, commands, unknown=command.subcommand)
         respond(**message.to_payload(), response_type="ephemeral")
         return
-    spec.run(command, respond=respond, client=client, t=t, deps=deps, access=access, later=later)
+    spec.run(
+        command, respond=respond, client=client, t=t, deps=deps, access=access, later=later, modals=modals
+    )
 
 
 def register(app: App) -> None:

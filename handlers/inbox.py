@@ -27,7 +27,7 @@ from handlers.forms import InvalidFormError
 from handlers.surface import AfterAck, in_one_write
 from storage.enums import FormOutcome
 from storage.repositories import form_inbox
-from storage.repositories.form_inbox import FormClaim
+from storage.repositories.form_inbox import FormClaim, NewForm
 
 logger = logging.getLogger(__name__)
 
@@ -122,12 +122,10 @@ class FormInbox:
                 return
 
     def _write(self, puts: list[_Put]) -> None:
+        forms = [NewForm(put.kind, put.user_slack_id, put.payload) for put in puts]
+
         def write(session: Session) -> None:
-            now = self._deps.now()
-            for put in puts:
-                form_inbox.put(
-                    session, kind=put.kind, user_slack_id=put.user_slack_id, payload=put.payload, now=now
-                )
+            form_inbox.put_many(session, forms, now=self._deps.now())
 
         started = time.monotonic()
         while True:

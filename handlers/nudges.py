@@ -13,7 +13,7 @@ from handlers.context import Deps, Translate
 from handlers.forms import SlashCommandInput
 from handlers.services import nudges as service
 from handlers.services.access import AccessPolicy
-from handlers.surface import AfterAck, in_one_write, today
+from handlers.surface import AfterAck, ModalOpener, in_one_write, today
 from handlers.views.nudges import pause_message, pause_usage
 from scoring.nudges import PauseParseError, parse_pause
 
@@ -27,6 +27,7 @@ def run_nudge(
     deps: Deps,
     access: AccessPolicy,
     later: AfterAck,
+    modals: ModalOpener,
 ) -> None:
     access.require_member(command.user_id)
     day = today(deps)

@@ -14,7 +14,7 @@ from handlers.forms import SlashCommandInput, parse_action
 from handlers.ids import Action
 from handlers.services import home as service
 from handlers.services.access import AccessPolicy
-from handlers.surface import AfterAck
+from handlers.surface import AfterAck, ModalOpener
 from handlers.views import Message
 from handlers.views.common import rule_label
 from handlers.views.mine import ctas_message, mine_message
@@ -48,6 +48,7 @@ def run_status(
     deps: Deps,
     access: AccessPolicy,
     later: AfterAck,
+    modals: ModalOpener,
 ) -> None:
     access.require_member(command.user_id)
     query = command.argument
@@ -87,6 +88,7 @@ def run_mine(
     deps: Deps,
     access: AccessPolicy,
     later: AfterAck,
+    modals: ModalOpener,
 ) -> None:
     access.require_member(command.user_id)
     today = _today(deps)
@@ -106,6 +108,7 @@ def run_ctas(
     deps: Deps,
     access: AccessPolicy,
     later: AfterAck,
+    modals: ModalOpener,
 ) -> None:
     access.require_member(command.user_id)
     with deps.database.unit_of_work() as session:

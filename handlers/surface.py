@@ -1,10 +1,14 @@
-"""What every Slack surface of takibi shares: work after the ack, "today" on the team's calendar, the
-"loading…" modal, one retried write, and telling one person something."""
+"""What every Slack surface of takibi shares: work after the ack, "today" on the team's calendar,
+opening a modal in time, one retried write, and telling one person something."""
 
 from __future__ import annotations
 
+import enum
 import logging
+import queue
 import random
+import secrets
+import threading
 import time
 from collections.abc import Callable
 from datetime import date
@@ -13,6 +17,7 @@ from typing import Any, Protocol, TypeVar
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.models.views import View
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -46,13 +51,124 @@ def today(deps: Deps) -> date:
     return deps.now().astimezone(deps.tz).date()
 
 
-def open_loading(
-    client: WebClient, trigger_id: str, t: Translate, title_key: str = "assess.title"
-) -> tuple[str, str]:
-    """Open the modal at once with "loading…" (the trigger expires in 3 seconds); (view id, hash)."""
-    opened = client.views_open(trigger_id=trigger_id, view=notice_modal(t, title_key, t("modal.loading")))
-    view = opened["view"]
-    return str(view["id"]), str(view["hash"])
+OPEN_BUDGET_SECONDS = 1.5
+"""How long a modal's content may take before "loading…" opens in its place: the trigger id of a click
+expires 3 seconds after it, and ``views.open`` itself needs time to reach Slack."""
+
+
+class _Stage(enum.Enum):
+    BUILDING = enum.auto()
+    SHOWN = enum.auto()
+    LOADING = enum.auto()
+
+
+class _Opening:
+    """One modal on its way: shown whole if its content is ready before ``deadline``, else as
+    "loading…" (opened by the deadline watcher) that the content then replaces."""
+
+    def __init__(
+        self, client: WebClient, trigger_id: str, t: Translate, title_key: str, deadline: float
+    ) -> None:
+        self.client, self.trigger_id, self.t, self.title_key = client, trigger_id, t, title_key
+        self.deadline = deadline
+        self._stage = _Stage.BUILDING
+        self._lock = threading.Lock()
+        self._loaded = threading.Event()
+        self._loading: tuple[str, str] | None = None
+
+    def show(self, view: View) -> None:
+        with self._lock:
+            first = self._stage is _Stage.BUILDING
+            self._stage = _Stage.SHOWN if first else self._stage
+        if first:
+            self.client.views_open(trigger_id=self.trigger_id, view=view)
+            return
+        self._loaded.wait()
+        if self._loading is None:
+            return
+        view_id, view_hash = self._loading
+        try:
+            self.client.views_update(view_id=view_id, hash=view_hash, view=view)
+        except SlackApiError as error:
+            if error.response.get("error") not in ("not_found", "hash_conflict"):
+                raise
+            # The user closed the modal, or opened another one: nothing is waiting for this one.
+            logger.info("modal %s is gone (%s)", view_id, error.response.get("error"))
+
+    def open_loading_if_late(self) -> None:
+        with self._lock:
+            if self._stage is not _Stage.BUILDING:
+                return
+            self._stage = _Stage.LOADING
+        try:
+            loading = notice_modal(self.t, self.title_key, self.t("modal.loading"))
+            opened = self.client.views_open(trigger_id=self.trigger_id, view=loading)
+            self._loading = (str(opened["view"]["id"]), str(opened["view"]["hash"]))
+        except Exception:
+            logger.exception("loading modal not opened (error %s)", secrets.token_hex(4))
+        finally:
+            self._loaded.set()
+
+    @property
+    def pending(self) -> bool:
+        return self._stage is _Stage.BUILDING
+
+
+class ModalOpener:
+    """Opens a modal whose content needs the database (the assess form, the touchpoint form).
+
+    The listener builds the content right after its ack, on its own thread: opening the modal is what
+    must happen within the trigger's 3 seconds, so it does not wait in the after-ack queue behind
+    other work. Ready before :data:`OPEN_BUDGET_SECONDS` (the usual case, a few milliseconds), the
+    modal opens in one ``views.open``; late (the database slow or away), a watcher thread opens
+    "loading…" at the deadline, while the trigger is still valid, and the content replaces it with
+    ``views.update`` once ready. Every deadline is the same distance from its opening, so a FIFO
+    queue holds them in deadline order.
+    """
+
+    def __init__(self, *, budget: float = OPEN_BUDGET_SECONDS) -> None:
+        self._budget = budget
+        self._due: queue.SimpleQueue[_Opening] = queue.SimpleQueue()
+        self._watcher: threading.Thread | None = None
+        self._start_lock = threading.Lock()
+
+    def open(
+        self,
+        client: WebClient,
+        trigger_id: str,
+        t: Translate,
+        build: Callable[[], View],
+        *,
+        title_key: str,
+        describe: str,
+    ) -> None:
+        """Build the modal and open it; a failed build opens an error naming its id."""
+        opening = _Opening(client, trigger_id, t, title_key, time.monotonic() + self._budget)
+        self._start_watcher()
+        self._due.put(opening)
+        try:
+            view = build()
+        except Exception:
+            error_id = secrets.token_hex(4)
+            logger.exception("%s not built (error %s)", describe, error_id)
+            view = notice_modal(t, title_key, t("error.unexpected", error_id=error_id))
+        opening.show(view)
+
+    def _start_watcher(self) -> None:
+        with self._start_lock:
+            if self._watcher is None:
+                self._watcher = threading.Thread(target=self._watch, name="modal-deadlines", daemon=True)
+                self._watcher.start()
+
+    def _watch(self) -> None:
+        while True:
+            opening = self._due.get()
+            if not opening.pending:
+                continue
+            delay = opening.deadline - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            opening.open_loading_if_late()
 
 
 WRITE_ATTEMPTS = 3

@@ -13,6 +13,7 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.models.views import View
 
 from handlers.context import Deps, Translate
 from handlers.errors import UserFacingError
@@ -31,7 +32,7 @@ from handlers.metadata import MetadataError, TouchpointMetadata
 from handlers.services import assess as service
 from handlers.services.access import AccessPolicy
 from handlers.services.assess import CtaHooks
-from handlers.surface import AfterAck, in_one_write, open_loading, refresh_home_later, tell, today
+from handlers.surface import AfterAck, ModalOpener, in_one_write, refresh_home_later, tell, today
 from handlers.views.common import notice_modal, rule_label
 from handlers.views.touchpoint import TouchpointForm, touchpoint_modal, touchpoint_saved
 from storage.enums import TouchpointKind
@@ -42,24 +43,14 @@ EXCERPT_CHARS = 120
 TITLE = "touchpoint.title"
 
 
-def _fill(
-    client: WebClient,
-    view_id: str,
-    view_hash: str,
-    form: TouchpointForm,
-    metadata: TouchpointMetadata,
-    *,
-    reader: str,
-    t: Translate,
-    access: AccessPolicy,
-) -> None:
+def _touchpoint_view(
+    form: TouchpointForm, metadata: TouchpointMetadata, *, reader: str, t: Translate, access: AccessPolicy
+) -> View:
     try:
         access.require_member(reader)
     except UserFacingError as refusal:
-        view = notice_modal(t, TITLE, t(refusal.key, **refusal.params))
-        client.views_update(view_id=view_id, hash=view_hash, view=view)
-        return
-    client.views_update(view_id=view_id, hash=view_hash, view=touchpoint_modal(t, form, metadata.encode()))
+        return notice_modal(t, TITLE, t(refusal.key, **refusal.params))
+    return touchpoint_modal(t, form, metadata.encode())
 
 
 def log_from_message(  # noqa: PLR0917 - Bolt passes arguments by name
@@ -69,30 +60,25 @@ def log_from_message(  # noqa: PLR0917 - Bolt passes arguments by name
     t: Translate,
     deps: Deps,
     access: AccessPolicy,
-    later: AfterAck,
+    modals: ModalOpener,
 ) -> None:
     """The message shortcut: the message's permalink (``chat.getPermalink``) goes with the touchpoint."""
     ack()
     shortcut = parse_message_shortcut(body)
     if shortcut is None:
         return
-    view_id, view_hash = open_loading(client, shortcut.trigger_id, t, TITLE)
-    later(
-        partial(_fill_from_message, client, view_id, view_hash, shortcut, t=t, deps=deps, access=access),
-        describe="touchpoint modal",
-    )
+    build = partial(_view_for_message, client, shortcut, t=t, deps=deps, access=access)
+    modals.open(client, shortcut.trigger_id, t, build, title_key=TITLE, describe="touchpoint modal")
 
 
-def _fill_from_message(
+def _view_for_message(
     client: WebClient,
-    view_id: str,
-    view_hash: str,
     shortcut: MessageShortcutInput,
     *,
     t: Translate,
     deps: Deps,
     access: AccessPolicy,
-) -> None:
+) -> View:
     permalink: str | None = None
     try:
         answer = client.chat_getPermalink(channel=shortcut.channel.id, message_ts=shortcut.message.ts)
@@ -108,7 +94,7 @@ def _fill_from_message(
         excerpt=shortcut.message.text[:EXCERPT_CHARS] or None,
     )
     metadata = TouchpointMetadata(locale=t.locale, channel_id=shortcut.channel.id, permalink=permalink)
-    _fill(client, view_id, view_hash, form, metadata, reader=shortcut.user_id, t=t, access=access)
+    return _touchpoint_view(form, metadata, reader=shortcut.user_id, t=t, access=access)
 
 
 def log_from_button(  # noqa: PLR0917 - Bolt passes arguments by name
@@ -118,30 +104,18 @@ def log_from_button(  # noqa: PLR0917 - Bolt passes arguments by name
     t: Translate,
     deps: Deps,
     access: AccessPolicy,
-    later: AfterAck,
+    modals: ModalOpener,
 ) -> None:
     """The status card's button: value = the account id."""
     ack()
     action = parse_action(body)
     if action is None or action.trigger_id is None:
         return
-    view_id, view_hash = open_loading(client, action.trigger_id, t, TITLE)
-    later(
-        partial(_fill_for_account, client, view_id, view_hash, action, t=t, deps=deps, access=access),
-        describe="touchpoint modal",
-    )
+    build = partial(_view_for_account, action, t=t, deps=deps, access=access)
+    modals.open(client, action.trigger_id, t, build, title_key=TITLE, describe="touchpoint modal")
 
 
-def _fill_for_account(
-    client: WebClient,
-    view_id: str,
-    view_hash: str,
-    action: ActionInput,
-    *,
-    t: Translate,
-    deps: Deps,
-    access: AccessPolicy,
-) -> None:
+def _view_for_account(action: ActionInput, *, t: Translate, deps: Deps, access: AccessPolicy) -> View:
     account_id = action.account_id()
     account = None
     if account_id is not None:
@@ -150,7 +124,7 @@ def _fill_for_account(
         account = found.option(action.user_id) if found is not None else None
     form = TouchpointForm(day=today(deps), account=account)
     metadata = TouchpointMetadata(locale=t.locale, channel_id=action.channel_id, account_id=account_id)
-    _fill(client, view_id, view_hash, form, metadata, reader=action.user_id, t=t, access=access)
+    return _touchpoint_view(form, metadata, reader=action.user_id, t=t, access=access)
 
 
 def submit_touchpoint(  # noqa: PLR0917 - Bolt passes arguments by name

@@ -4,9 +4,15 @@ The modal, top to bottom: the account picker (type-ahead, dispatches on pick so 
 that account's values), the questions of ``takibi.yml`` grouped by element, each pre-filled with the
 account's last answer and its age and each with "未確認 / unknown"; the touchpoint of this call; key
 people (editable by the owner and admins, read-only for others); the renewal forecast; a note.
+
+It is built on every ``/takibi assess``, so the blocks that repeat between accounts (the questions with a
+given answer and hint, the headers, the touchpoint, the renewal, the note) come from ``ASSESS_BLOCKS``,
+validated once; the blocks that carry an account's own text are built each time.
 """
 
 from __future__ import annotations
+
+from functools import partial
 
 from slack_sdk.models.blocks import (
     Block,
@@ -36,6 +42,8 @@ from handlers.views.common import (
     HEADER_LIMIT,
     OPTION_TEXT_LIMIT,
     TITLE_LIMIT,
+    BlockCache,
+    Identity,
     RuleLabel,
     age_text,
     escape,
@@ -52,6 +60,9 @@ from storage.enums import ExpectationFit, KeyPersonRole, RenewalForecast, Touchp
 ELEMENT_ICONS = {Element.FIREWOOD: "🪵", Element.EMBER: "✨", Element.WIND: "🌬️", Element.FIRE: "🏕️"}
 HINT_LIMIT = 2000
 LABEL_LIMIT = 2000
+ASSESS_BLOCKS = BlockCache(maxsize=4096)
+"""Keys start with the block's kind and the locale (catalogs are loaded once per process); blocks from
+``takibi.yml`` add the ``Identity`` of the configuration."""
 
 
 def assess_modal(t: Translate, config: TakibiConfig, form: AssessForm, private_metadata: str) -> View:
@@ -62,15 +73,15 @@ def assess_modal(t: Translate, config: TakibiConfig, form: AssessForm, private_m
         questions = [q for q in config.questions if q.element == element]
         if not questions:
             continue
-        label = config.elements.get(element).label.localized(t.locale)
         blocks.append(
-            HeaderBlock(
-                block_id=scoped(AssessBlock.ELEMENT, element.value),
-                text=PlainTextObject(text=truncate(f"{ELEMENT_ICONS[element]} {label}", HEADER_LIMIT)),
+            ASSESS_BLOCKS.block(
+                ("element", t.locale, Identity(config), element),
+                partial(_element_header, t, config, element),
             )
         )
         blocks.extend(
-            _question(t, q, form, max_age_days=config.assessment_max_age_days, scope=scope) for q in questions
+            _question(t, config, q, form, max_age_days=config.assessment_max_age_days, scope=scope)
+            for q in questions
         )
     if not config.questions:
         blocks.append(
@@ -80,19 +91,7 @@ def assess_modal(t: Translate, config: TakibiConfig, form: AssessForm, private_m
         )
     blocks.extend(_touchpoint(t, form))
     blocks.extend(_people(t, form))
-    blocks.append(
-        InputBlock(
-            block_id=AssessBlock.NOTE,
-            label=PlainTextObject(text=t("assess.note.label")),
-            element=PlainTextInputElement(
-                action_id=Action.NOTE,
-                multiline=True,
-                placeholder=PlainTextObject(text=t("assess.note.placeholder")),
-            ),
-            hint=PlainTextObject(text=t("assess.note.hint")),
-            optional=True,
-        )
-    )
+    blocks.append(ASSESS_BLOCKS.block(("note", t.locale), lambda: _note(t)))
     return View(
         type="modal",
         callback_id=Callback.ASSESS,
@@ -129,20 +128,43 @@ def _account_info(t: Translate, form: AssessForm) -> ContextBlock:
     return ContextBlock(block_id=AssessBlock.ACCOUNT_INFO, elements=[MarkdownTextObject(text=text)])
 
 
-def _question(
-    t: Translate, question: Question, form: AssessForm, *, max_age_days: int, scope: object
-) -> InputBlock:
-    previous = form.previous.get(question.id)
-    options = _answer_options(t, question)
-    chosen = answer_option(question, previous.value) if previous is not None else UNKNOWN
-    initial = next(option for option in options if option.value == chosen)
-    return InputBlock(
-        block_id=scoped(AssessBlock.QUESTION, question.id, scope),
-        label=PlainTextObject(text=truncate(question.label.localized(t.locale), LABEL_LIMIT)),
-        element=RadioButtonsElement(action_id=Action.ANSWER, options=options, initial_option=initial),
-        hint=PlainTextObject(text=truncate(_hint(t, question, previous, form, max_age_days), HINT_LIMIT)),
-        optional=True,
+def _element_header(t: Translate, config: TakibiConfig, element: Element) -> HeaderBlock:
+    label = config.elements.get(element).label.localized(t.locale)
+    return HeaderBlock(
+        block_id=scoped(AssessBlock.ELEMENT, element.value),
+        text=PlainTextObject(text=truncate(f"{ELEMENT_ICONS[element]} {label}", HEADER_LIMIT)),
     )
+
+
+def _question(
+    t: Translate,
+    config: TakibiConfig,
+    question: Question,
+    form: AssessForm,
+    *,
+    max_age_days: int,
+    scope: object,
+) -> Block:
+    """A question differs between accounts by its ``block_id``, its initial option and its hint (the age
+    of the last answer), so it is cached by the latter two."""
+    previous = form.previous.get(question.id)
+    chosen = answer_option(question, previous.value) if previous is not None else UNKNOWN
+    hint = truncate(_hint(t, question, previous, form, max_age_days), HINT_LIMIT)
+    block_id = scoped(AssessBlock.QUESTION, question.id, scope)
+
+    def build() -> InputBlock:
+        options = _answer_options(t, question)
+        initial = next(option for option in options if option.value == chosen)
+        return InputBlock(
+            block_id=block_id,
+            label=PlainTextObject(text=truncate(question.label.localized(t.locale), LABEL_LIMIT)),
+            element=RadioButtonsElement(action_id=Action.ANSWER, options=options, initial_option=initial),
+            hint=PlainTextObject(text=hint),
+            optional=True,
+        )
+
+    key = ("question", t.locale, Identity(config), question.id, chosen, hint)
+    return ASSESS_BLOCKS.block(key, build, block_id=block_id)
 
 
 def _answer_options(t: Translate, question: Question) -> list[Option]:
@@ -179,45 +201,77 @@ def _hint(
 
 
 def _touchpoint(t: Translate, form: AssessForm) -> list[Block]:
-    kinds = [
-        Option(value=kind.value, text=PlainTextObject(text=t(f"touchpoint.kind.{kind.value}")))
-        for kind in TouchpointKind
-    ]
+    """The same for every account: by locale, and the day for the date picker's initial date."""
+    locale = t.locale
     return [
-        HeaderBlock(
-            block_id=AssessBlock.TOUCHPOINT, text=PlainTextObject(text=t("assess.touchpoint.header"))
-        ),
-        InputBlock(
-            block_id=AssessBlock.TOUCHPOINT_KIND,
-            label=PlainTextObject(text=t("touchpoint.kind.label")),
-            element=StaticSelectElement(
-                action_id=Action.TOUCHPOINT_KIND,
-                placeholder=PlainTextObject(text=t("touchpoint.kind.placeholder")),
-                options=kinds,
-            ),
-            hint=PlainTextObject(text=t("assess.touchpoint.kind_hint")),
-            optional=True,
-        ),
-        InputBlock(
-            block_id=AssessBlock.TOUCHPOINT_DATE,
-            label=PlainTextObject(text=t("assess.touchpoint.date")),
-            element=DatePickerElement(action_id=Action.TOUCHPOINT_DATE, initial_date=form.today.isoformat()),
-        ),
-        InputBlock(
-            block_id=AssessBlock.TOUCHPOINT_FIT,
-            label=PlainTextObject(text=t("touchpoint.fit.label")),
-            element=RadioButtonsElement(action_id=Action.TOUCHPOINT_FIT, options=fit_options(t)),
-            optional=True,
-        ),
-        InputBlock(
-            block_id=AssessBlock.TOUCHPOINT_EFFORT,
-            label=PlainTextObject(text=t("touchpoint.effort.label")),
-            element=PlainTextInputElement(
-                action_id=Action.TOUCHPOINT_EFFORT, placeholder=PlainTextObject(text="30")
-            ),
-            optional=True,
-        ),
+        ASSESS_BLOCKS.block(("touchpoint_header", locale), lambda: _touchpoint_header(t)),
+        ASSESS_BLOCKS.block(("touchpoint_kind", locale), lambda: _touchpoint_kind(t)),
+        ASSESS_BLOCKS.block(("touchpoint_date", locale, form.today), lambda: _touchpoint_date(t, form)),
+        ASSESS_BLOCKS.block(("touchpoint_fit", locale), lambda: _touchpoint_fit(t)),
+        ASSESS_BLOCKS.block(("touchpoint_effort", locale), lambda: _touchpoint_effort(t)),
     ]
+
+
+def _touchpoint_header(t: Translate) -> HeaderBlock:
+    return HeaderBlock(
+        block_id=AssessBlock.TOUCHPOINT, text=PlainTextObject(text=t("assess.touchpoint.header"))
+    )
+
+
+def _touchpoint_kind(t: Translate) -> InputBlock:
+    return InputBlock(
+        block_id=AssessBlock.TOUCHPOINT_KIND,
+        label=PlainTextObject(text=t("touchpoint.kind.label")),
+        element=StaticSelectElement(
+            action_id=Action.TOUCHPOINT_KIND,
+            placeholder=PlainTextObject(text=t("touchpoint.kind.placeholder")),
+            options=kind_options(t),
+        ),
+        hint=PlainTextObject(text=t("assess.touchpoint.kind_hint")),
+        optional=True,
+    )
+
+
+def _touchpoint_date(t: Translate, form: AssessForm) -> InputBlock:
+    return InputBlock(
+        block_id=AssessBlock.TOUCHPOINT_DATE,
+        label=PlainTextObject(text=t("assess.touchpoint.date")),
+        element=DatePickerElement(action_id=Action.TOUCHPOINT_DATE, initial_date=form.today.isoformat()),
+    )
+
+
+def _touchpoint_fit(t: Translate) -> InputBlock:
+    return InputBlock(
+        block_id=AssessBlock.TOUCHPOINT_FIT,
+        label=PlainTextObject(text=t("touchpoint.fit.label")),
+        element=RadioButtonsElement(action_id=Action.TOUCHPOINT_FIT, options=fit_options(t)),
+        optional=True,
+    )
+
+
+def _touchpoint_effort(t: Translate) -> InputBlock:
+    return InputBlock(
+        block_id=AssessBlock.TOUCHPOINT_EFFORT,
+        label=PlainTextObject(text=t("touchpoint.effort.label")),
+        element=PlainTextInputElement(
+            action_id=Action.TOUCHPOINT_EFFORT, placeholder=PlainTextObject(text="30")
+        ),
+        optional=True,
+    )
+
+
+def _note(t: Translate) -> InputBlock:
+    return InputBlock(
+        block_id=AssessBlock.NOTE,
+        label=PlainTextObject(text=t("assess.note.label")),
+        element=PlainTextInputElement(
+            action_id=Action.NOTE,
+            multiline=True,
+            placeholder=PlainTextObject(text=t("assess.note.placeholder")),
+        ),
+        hint=PlainTextObject(text=t("assess.note.hint")),
+        optional=True,
+    )
 
 
 def fit_options(t: Translate) -> list[Option]:
@@ -299,23 +353,28 @@ def _holder(t: Translate, form: AssessForm, role: KeyPersonRole) -> str:
     return escape(holder.name) if holder is not None else t("assess.people.nobody")
 
 
-def _renewal(t: Translate, account: AccountBrief) -> InputBlock:
-    options = [
-        Option(value=forecast.value, text=PlainTextObject(text=t(f"renewal.{forecast.value}")))
-        for forecast in RenewalForecast
-    ]
-    options.append(Option(value=UNKNOWN, text=PlainTextObject(text=t("assess.unknown"))))
+def _renewal(t: Translate, account: AccountBrief) -> Block:
     chosen = account.renewal_forecast.value if account.renewal_forecast is not None else UNKNOWN
-    return InputBlock(
-        block_id=scoped(AssessBlock.RENEWAL, account.id),
-        label=PlainTextObject(text=t("renewal.label")),
-        element=RadioButtonsElement(
-            action_id=Action.RENEWAL,
-            options=options,
-            initial_option=next(option for option in options if option.value == chosen),
-        ),
-        optional=True,
-    )
+    block_id = scoped(AssessBlock.RENEWAL, account.id)
+
+    def build() -> InputBlock:
+        options = [
+            Option(value=forecast.value, text=PlainTextObject(text=t(f"renewal.{forecast.value}")))
+            for forecast in RenewalForecast
+        ]
+        options.append(Option(value=UNKNOWN, text=PlainTextObject(text=t("assess.unknown"))))
+        return InputBlock(
+            block_id=block_id,
+            label=PlainTextObject(text=t("renewal.label")),
+            element=RadioButtonsElement(
+                action_id=Action.RENEWAL,
+                options=options,
+                initial_option=next(option for option in options if option.value == chosen),
+            ),
+            optional=True,
+        )
+
+    return ASSESS_BLOCKS.block(("renewal", t.locale, chosen), build, block_id=block_id)
 
 
 def renewal_label(t: Translate, forecast: RenewalForecast | None) -> str:

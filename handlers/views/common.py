@@ -1,13 +1,19 @@
 """Pieces every surface shares: grades with their emoji, ages ("3週間前"), reasons rendered from their
-catalog keys, safe text for Slack's limits, and the small notice modal (loading, refused)."""
+catalog keys, safe text for Slack's limits, the small notice modal (loading, refused), and a cache of
+validated blocks for modals built on every request."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
-from slack_sdk.models.blocks import MarkdownTextObject, PlainTextObject, SectionBlock
+from slack_sdk.models.blocks import Block, MarkdownTextObject, PlainTextObject, SectionBlock
 from slack_sdk.models.views import View
 
 from handlers.context import Translate
@@ -115,3 +121,104 @@ def rule_label(t: Translate, config: TakibiConfig) -> RuleLabel:
         return title.text().localized(t.locale) if title is not None else rule_id
 
     return label
+
+
+# --- validated blocks, replayed ----------------------------------------------------------------------
+
+
+class FrozenBlock(Block):
+    """A block that its slack_sdk class built and validated once, replayed from that JSON.
+
+    Validating a block with ``to_dict()`` costs far more than copying its JSON, and most blocks of a modal
+    built on every request repeat between requests. Only ``block_id`` may differ from the block that was
+    validated (a block scoped by account), and it is still checked by ``Block``'s own validator.
+    """
+
+    def __init__(self, frozen: Mapping[str, Any], *, block_id: str | None = None) -> None:
+        super().__init__(
+            type=frozen["type"], block_id=block_id if block_id is not None else frozen.get("block_id")
+        )
+        self._frozen = frozen
+
+    def get_non_null_attributes(self) -> dict[str, Any]:
+        if self.block_id is None:
+            return dict(self._frozen)
+        return {**self._frozen, "block_id": self.block_id}
+
+    def to_dict(self, *args: Any) -> dict[str, Any]:
+        """A new top-level dict; the nested values are the cache's own, fit to send but not to edit."""
+        self.validate_json()
+        return self.get_non_null_attributes()
+
+
+_UNCACHED: ContextVar[bool] = ContextVar("takibi_blocks_uncached", default=False)
+
+
+@contextmanager
+def uncached() -> Iterator[None]:
+    """Every ``BlockCache`` builds its blocks afresh, in this context only (what the cache must reproduce)."""
+    token = _UNCACHED.set(True)
+    try:
+        yield
+    finally:
+        _UNCACHED.reset(token)
+
+
+class Identity:
+    """Keys a cache entry by an object's identity (a reloaded configuration is another key) and holds the
+    object, so that its ``id`` cannot be reused by another while the entry lives."""
+
+    __slots__ = ("_held",)
+
+    def __init__(self, held: object) -> None:
+        self._held = held
+
+    def __hash__(self) -> int:
+        return id(self._held)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Identity) and other._held is self._held
+
+
+class BlockCache:
+    """Validated block JSON by everything the block depends on but its ``block_id``: a bounded LRU, safe to
+    share between the threads that answer requests.
+
+    A key must name every input of the block it builds (locale, ``Identity`` of the configuration, chosen
+    value, texts); leave out only what ``block_id`` scopes (the account), so the entry serves every account.
+    """
+
+    def __init__(self, maxsize: int = 4096) -> None:
+        self.maxsize = maxsize
+        self._entries: OrderedDict[Hashable, Mapping[str, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+    def get(self, key: Hashable, build: Callable[[], Block]) -> Mapping[str, Any]:
+        """The JSON of the block ``build`` makes for ``key``, validated by its ``to_dict()`` on a miss.
+        Shared with later callers: read it, never change it."""
+        with self._lock:
+            frozen = self._entries.get(key)
+            if frozen is not None:
+                self._entries.move_to_end(key)
+                return frozen
+        frozen = build().to_dict()
+        with self._lock:
+            self._entries[key] = frozen
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.maxsize:
+                self._entries.popitem(last=False)
+        return frozen
+
+    def block(self, key: Hashable, build: Callable[[], Block], *, block_id: str | None = None) -> Block:
+        """The block ``build`` makes, replayed from the cache with ``block_id`` patched in (``build`` must
+        set the same ``block_id``: it is what an uncached build returns as is)."""
+        if _UNCACHED.get():
+            return build()
+        return FrozenBlock(self.get(key, build), block_id=block_id)

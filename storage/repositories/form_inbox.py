@@ -9,11 +9,12 @@ instances share the database (``FOR UPDATE SKIP LOCKED`` on PostgreSQL; SQLite h
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.enums import FormOutcome
@@ -41,6 +42,33 @@ def put(session: Session, *, kind: str, user_slack_id: str, payload: dict[str, A
     session.add(row)
     session.flush()
     return row.id
+
+
+@dataclass(frozen=True, slots=True)
+class NewForm:
+    kind: str
+    user_slack_id: str
+    payload: dict[str, Any]
+
+
+def put_many(session: Session, forms: Sequence[NewForm], *, now: datetime) -> None:
+    """Queue several forms with one multi-row INSERT (no ORM objects: the writer thread that runs it
+    shares the GIL with the threads answering Slack). The caller commits."""
+    if not forms:
+        return
+    session.execute(
+        insert(FormSubmission),
+        [
+            {
+                "kind": form.kind,
+                "user_slack_id": form.user_slack_id,
+                "payload": form.payload,
+                "received_at": now,
+                "next_attempt_at": now,
+            }
+            for form in forms
+        ],
+    )
 
 
 def _claimable(now: datetime) -> ColumnElement[bool]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, case, func, or_, select
+from sqlalchemy import ColumnElement, Connection, bindparam, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from storage.enums import OPEN_CTA_STATUSES, AccountStatus
@@ -34,12 +34,16 @@ class AccountGate:
     owner_slack_id: str | None
 
 
+_ACCOUNT_GATE = select(Account.owner_slack_id).where(
+    Account.id == bindparam("account_id"), Account.status == AccountStatus.ACTIVE
+)
+"""Built once: its compiled form is found in the statement cache without rebuilding its cache key."""
+
+
 def account_gate(connection: Connection, account_id: int) -> AccountGate | None:
     """``active_account`` for a check made before an ack: two columns over a bare connection, without
     an ORM session or an identity map (it runs while Slack waits, beside every other ack)."""
-    row = connection.execute(
-        select(Account.owner_slack_id).where(Account.id == account_id, Account.status == AccountStatus.ACTIVE)
-    ).first()
+    row = connection.execute(_ACCOUNT_GATE, {"account_id": account_id}).first()
     return AccountGate(account_id, row.owner_slack_id) if row is not None else None
 
 
