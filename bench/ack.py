@@ -97,11 +97,14 @@ def pin(env: dict[str, str], role: str) -> None:
 def serve_takibi(env: dict[str, str], ready: Any) -> None:
     """The real app, as ``takibi run --http`` serves it."""
     from bot.app import build
+    from bot.logs import configure_logging
     from bot.runner import HttpServer, wsgi_app
     from bot.settings import Settings
 
     pin(env, "APP")
-    logging.basicConfig(level=logging.ERROR, filename=env.pop("BENCH_LOG", None) or None)
+    configure_logging("ERROR")  # as `takibi run` sets its logging up, quieter
+    if env.get("BENCH_LOG"):
+        logging.getLogger().addHandler(logging.FileHandler(env["BENCH_LOG"]))
     env = {name: value for name, value in env.items() if not name.startswith("BENCH_")}
     settings = Settings(_env_file=None, **env)  # type: ignore[arg-type]
     takibi = build(settings)

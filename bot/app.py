@@ -40,8 +40,10 @@ logger = logging.getLogger(__name__)
 
 FORM_POLL_SECONDS = 1.0
 """How often an idle form worker thread looks for retries come due (it is woken for new forms)."""
-LISTENER_THREADS = 16
-"""Work after ack (Slack calls, scoring) runs here; sized above waitress's request threads' share."""
+LISTENER_THREADS = 32
+"""Bolt runs each listener here: the ack, then what must happen within the trigger's 3 seconds (building
+a modal and ``views.open``, which waits on Slack for 100 ms or more). A listener waiting on Slack holds
+its thread, so there are enough for the next acks not to queue behind those waits."""
 
 
 @dataclass

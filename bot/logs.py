@@ -46,6 +46,8 @@ def configure_logging(level: str = "INFO", secrets: tuple[str, ...] = ()) -> Non
         root.removeHandler(existing)
     root.addHandler(handler)
     root.setLevel(level)
-    for noisy in ("slack_sdk", "slack_bolt", "apscheduler", "waitress"):
+    # takibi's Bolt logger too: Bolt reads its logger's *own* level (NOTSET unless set there) to decide
+    # whether to render debug lines on every request.
+    for noisy in ("slack_sdk", "slack_bolt", "takibi.bolt", "apscheduler", "waitress"):
         logging.getLogger(noisy).setLevel(max(logging.getLevelName(level), logging.INFO))
     logging.getLogger("alembic").setLevel(max(logging.getLevelName(level), logging.WARNING))

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from time import monotonic
 from typing import Any
 
 from slack_bolt import App, BoltContext
@@ -75,12 +76,19 @@ class AfterAckPool:
         self._pool.shutdown(wait=True, cancel_futures=False)
 
 
-class InFlight:
-    """How many requests are between this middleware and their ack, so background work in this
-    process (the form worker thread) can give way to them."""
+QUIET_SECONDS = 0.05
+"""How long after the last ack this process counts as busy: under a stream of requests there are gaps
+between one ack and the next request, and background work started in one holds the GIL into the next."""
 
-    def __init__(self) -> None:
+
+class InFlight:
+    """How many requests are between this middleware and their ack, and when the last one was acked, so
+    background work in this process (the form worker thread) can give way to a stream of requests."""
+
+    def __init__(self, quiet_seconds: float = QUIET_SECONDS) -> None:
         self._count = 0
+        self._last_done = -quiet_seconds
+        self._quiet_seconds = quiet_seconds
         self._lock = threading.Lock()
 
     def __enter__(self) -> None:
@@ -90,9 +98,10 @@ class InFlight:
     def __exit__(self, *exc: object) -> None:
         with self._lock:
             self._count -= 1
+            self._last_done = monotonic()
 
     def busy(self) -> bool:
-        return self._count > 0
+        return self._count > 0 or monotonic() - self._last_done < self._quiet_seconds
 
 
 @dataclass(frozen=True)
