@@ -2,9 +2,9 @@
 
 Storing an assessment (re-scoring, CTA evaluation, the confirmation) is CPU-bound Python. In the
 process that answers Slack it would take the GIL from the threads whose acks Slack is timing; in a
-process of its own it runs on the other core, at a lower priority (``nice``), so under a burst the
-acks go first and the stores catch up. The inbox is in the database, so a form the worker has not
-reached survives a restart of either process.
+process of its own it runs on another core when there is one, and at a much lower priority (``nice``)
+when it shares the app's: under a burst the acks go first and the stores catch up after it. The inbox
+is in the database, so a form the worker has not reached survives a restart of either process.
 
 The parent keeps one worker alive: a worker that dies is started again (after a pause that grows
 while it keeps dying); :meth:`FormWorkerProcess.stop` asks it to finish the form in hand and exit.
@@ -25,8 +25,9 @@ from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
 
-NICENESS = 5
-"""How much lower the worker's CPU priority is than the listeners' (Linux nice values, 0 to 19)."""
+NICENESS = 15
+"""How much lower the worker's CPU priority is than the listeners' (Linux nice values, 0 to 19). At 15
+the worker gets a few percent of a core the app keeps busy, and all of an idle one."""
 RESTART_PAUSES = (1.0, 5.0, 30.0)
 ORPHAN_CHECK_SECONDS = 1.0
 

@@ -22,6 +22,10 @@ SQLITE_BUSY_TIMEOUT_MS = 5_000
 SQLITE_POOL_SIZE = 24
 """Pooled connections to a SQLite file (and as many again in overflow)."""
 
+SERVER_POOL_SIZE = 12
+"""Pooled connections to a database server per process (and as many again in overflow): each is a
+server process on PostgreSQL, so fewer than SQLite's."""
+
 SQLITE_BEGIN_OPTION = "takibi_sqlite_begin"
 """Execution option naming the SQLite BEGIN mode (``"IMMEDIATE"``, or ``"NONE"`` for no BEGIN); see
 :meth:`Database.unit_of_work` and :meth:`Database.single_read`."""
@@ -53,6 +57,12 @@ def make_engine(url: str, *, sqlite_foreign_keys: bool = True, **kwargs: Any) ->
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         kwargs.setdefault("pool_pre_ping", True)
+        if "poolclass" not in kwargs:
+            # As for SQLite below: the threads that check a connection out at once (listeners building
+            # modals, pre-ack checks, the form writer, jobs) outnumber the default 5 + 10, and a
+            # listener waiting for a pooled connection keeps Slack waiting for its ack.
+            kwargs.setdefault("pool_size", SERVER_POOL_SIZE)
+            kwargs.setdefault("max_overflow", SERVER_POOL_SIZE)
         return create_engine(parsed, **kwargs)
 
     _create_parent_folder(parsed)
