@@ -22,7 +22,6 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from slack_sdk.models.views import View
 from sqlalchemy.orm import Session
 
@@ -43,7 +42,7 @@ from handlers.services import assess as service
 from handlers.services.access import AccessPolicy
 from handlers.services.assess import CtaHooks
 from handlers.services.picker import account_options
-from handlers.surface import AfterAck, ModalOpener, refresh_home_later, tell, today
+from handlers.surface import AfterAck, ModalOpener, refresh_home_later, tell, today, update_modal
 from handlers.views.assess import assess_modal, assess_saved
 from handlers.views.common import notice_modal, rule_label
 from handlers.views.picker import account_options as option_blocks
@@ -158,17 +157,11 @@ def refill_assess_modal(
         view = assess_view(
             reader=reader, t=t, deps=deps, access=access, account_id=account_id, channel_id=channel_id
         )
-        client.views_update(view_id=view_id, hash=view_hash, view=view)
-    except SlackApiError as error:
-        if error.response.get("error") not in ("not_found", "hash_conflict"):
-            raise
-        # The user closed the modal, or picked another account since: nothing is waiting for this one.
-        logger.info("assess modal %s is gone (%s)", view_id, error.response.get("error"))
     except Exception:
         error_id = secrets.token_hex(4)
         logger.exception("assess modal %s not filled in (error %s)", view_id, error_id)
-        text = t("error.unexpected", error_id=error_id)
-        client.views_update(view_id=view_id, view=notice_modal(t, "assess.title", text))
+        view = notice_modal(t, "assess.title", t("error.unexpected", error_id=error_id))
+    update_modal(client, view_id, view_hash, view)
 
 
 def account_picked(  # noqa: PLR0917 - Bolt passes arguments by name

@@ -56,6 +56,17 @@ OPEN_BUDGET_SECONDS = 1.5
 expires 3 seconds after it, and ``views.open`` itself needs time to reach Slack."""
 
 
+def update_modal(client: WebClient, view_id: str, view_hash: str | None, view: View) -> None:
+    """``views.update``, unless the user closed the modal or something replaced it since: then nothing
+    is waiting for this content, and that is not an error."""
+    try:
+        client.views_update(view_id=view_id, hash=view_hash, view=view)
+    except SlackApiError as error:
+        if error.response.get("error") not in ("not_found", "hash_conflict"):
+            raise
+        logger.info("modal %s is gone (%s)", view_id, error.response.get("error"))
+
+
 class _Stage(enum.Enum):
     BUILDING = enum.auto()
     SHOWN = enum.auto()
@@ -87,13 +98,7 @@ class _Opening:
         if self._loading is None:
             return
         view_id, view_hash = self._loading
-        try:
-            self.client.views_update(view_id=view_id, hash=view_hash, view=view)
-        except SlackApiError as error:
-            if error.response.get("error") not in ("not_found", "hash_conflict"):
-                raise
-            # The user closed the modal, or opened another one: nothing is waiting for this one.
-            logger.info("modal %s is gone (%s)", view_id, error.response.get("error"))
+        update_modal(self.client, view_id, view_hash, view)
 
     def open_loading_if_late(self) -> None:
         with self._lock:
