@@ -13,7 +13,6 @@ where the command was typed, else by DM).
 from __future__ import annotations
 
 import logging
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -42,7 +41,7 @@ from handlers.services import assess as service
 from handlers.services.access import AccessPolicy
 from handlers.services.assess import CtaHooks
 from handlers.services.picker import account_options
-from handlers.surface import AfterAck, ModalOpener, refresh_home_later, tell, today, update_modal
+from handlers.surface import AfterAck, ModalOpener, refresh_home_later, replace_modal, tell, today
 from handlers.views.assess import assess_modal, assess_saved
 from handlers.views.common import notice_modal, rule_label
 from handlers.views.picker import account_options as option_blocks
@@ -140,30 +139,6 @@ def open_from_button(  # noqa: PLR0917 - Bolt passes arguments by name
     modals.open(client, action.trigger_id, t, build, title_key="assess.title", describe="assess modal")
 
 
-def refill_assess_modal(
-    client: WebClient,
-    view_id: str,
-    view_hash: str | None,
-    *,
-    reader: str,
-    t: Translate,
-    deps: Deps,
-    access: AccessPolicy,
-    account_id: int | None,
-    channel_id: str | None,
-) -> None:
-    """Replace the open modal's content with the form for another account."""
-    try:
-        view = assess_view(
-            reader=reader, t=t, deps=deps, access=access, account_id=account_id, channel_id=channel_id
-        )
-    except Exception:
-        error_id = secrets.token_hex(4)
-        logger.exception("assess modal %s not filled in (error %s)", view_id, error_id)
-        view = notice_modal(t, "assess.title", t("error.unexpected", error_id=error_id))
-    update_modal(client, view_id, view_hash, view)
-
-
 def account_picked(  # noqa: PLR0917 - Bolt passes arguments by name
     ack: Ack,
     body: dict[str, Any],
@@ -183,11 +158,8 @@ def account_picked(  # noqa: PLR0917 - Bolt passes arguments by name
     except MetadataError:
         logger.info("account picked in a view without our metadata; ignored")
         return
-    fill = partial(
-        refill_assess_modal,
-        client,
-        action.view.id,
-        action.view.hash,
+    build = partial(
+        assess_view,
         reader=action.user_id,
         t=t,
         deps=deps,
@@ -195,7 +167,17 @@ def account_picked(  # noqa: PLR0917 - Bolt passes arguments by name
         account_id=action.account_id(),
         channel_id=metadata.channel_id,
     )
-    later(fill, describe="assess modal refill")
+    refill = partial(
+        replace_modal,
+        client,
+        action.view.id,
+        action.view.hash,
+        t,
+        build,
+        title_key="assess.title",
+        describe="assess modal refill",
+    )
+    later(refill, describe="assess modal refill")
 
 
 def suggest_accounts(ack: Ack, body: dict[str, Any], deps: Deps, access: AccessPolicy) -> None:

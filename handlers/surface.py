@@ -67,6 +67,32 @@ def update_modal(client: WebClient, view_id: str, view_hash: str | None, view: V
         logger.info("modal %s is gone (%s)", view_id, error.response.get("error"))
 
 
+def build_or_error(build: Callable[[], View], t: Translate, *, title_key: str, describe: str) -> View:
+    """The modal ``build`` makes, or, if building it failed, a notice naming the error id it was
+    logged with (the user has a modal open and waits for its content either way)."""
+    try:
+        return build()
+    except Exception:
+        error_id = secrets.token_hex(4)
+        logger.exception("%s not built (error %s)", describe, error_id)
+        return notice_modal(t, title_key, t("error.unexpected", error_id=error_id))
+
+
+def replace_modal(
+    client: WebClient,
+    view_id: str,
+    view_hash: str | None,
+    t: Translate,
+    build: Callable[[], View],
+    *,
+    title_key: str,
+    describe: str,
+) -> None:
+    """Replace an open modal's content with what ``build`` makes (after the ack: a form refilled for
+    the account just picked in it)."""
+    update_modal(client, view_id, view_hash, build_or_error(build, t, title_key=title_key, describe=describe))
+
+
 class _Stage(enum.Enum):
     BUILDING = enum.auto()
     SHOWN = enum.auto()
@@ -151,13 +177,7 @@ class ModalOpener:
         opening = _Opening(client, trigger_id, t, title_key, time.monotonic() + self._budget)
         self._start_watcher()
         self._due.put(opening)
-        try:
-            view = build()
-        except Exception:
-            error_id = secrets.token_hex(4)
-            logger.exception("%s not built (error %s)", describe, error_id)
-            view = notice_modal(t, title_key, t("error.unexpected", error_id=error_id))
-        opening.show(view)
+        opening.show(build_or_error(build, t, title_key=title_key, describe=describe))
 
     def _start_watcher(self) -> None:
         with self._start_lock:
