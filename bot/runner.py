@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING, Any
 
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
-from slack_bolt.adapter.wsgi import SlackRequestHandler
 from waitress.server import create_server
 from waitress.wasyncore import close_all
+
+from bot.form_body import FastSlackRequestHandler
 
 if TYPE_CHECKING:
     from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
@@ -29,7 +30,7 @@ HTTP_THREADS = 24
 
 def wsgi_app(bolt: App, healthy: Callable[[], bool]) -> WSGIApplication:
     """``POST /slack/events`` → Bolt (which checks every signature); ``GET /healthz`` → 200/503."""
-    slack = SlackRequestHandler(bolt, path=EVENTS_PATH)
+    slack = FastSlackRequestHandler(bolt, path=EVENTS_PATH)
 
     def application(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == HEALTH_PATH and environ.get("REQUEST_METHOD") == "GET":

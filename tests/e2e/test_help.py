@@ -88,3 +88,23 @@ def test_health_endpoint_reports_the_database(running_app: RunningApp) -> None:
     with urllib.request.urlopen(health_url) as answer:  # noqa: S310 - local http only
         assert answer.status == 200
         assert answer.read() == b"ok"
+
+
+def test_a_command_whose_text_says_payload_is_answered(slack: SlackDriver, standin: SlackStandIn) -> None:
+    """Bolt's own body parser reads this form as an empty interaction; takibi's reads the command."""
+    response = slack.slash_command("payload", user_id=ENGLISH_USER)
+    assert response.status == 200
+    answer = _wait_for_answer(standin, ENGLISH_USER)
+    assert "`payload`" in answer["blocks"][0]["text"]["text"]
+
+
+def test_a_body_that_is_not_json_is_refused_not_a_server_error(
+    slack: SlackDriver, standin: SlackStandIn
+) -> None:
+    calls_before = len(standin.calls)
+    for body in ("payload=%7B%22type%22%3A", "payload=%5B1%5D"):
+        assert slack.send(body, "application/x-www-form-urlencoded").status == 404  # signed, but no listener
+        unsigned = slack.send(body, "application/x-www-form-urlencoded", signature="v0=" + "0" * 64)
+        assert unsigned.status == 401
+    time.sleep(0.3)
+    assert len(standin.calls) == calls_before
