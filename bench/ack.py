@@ -13,7 +13,9 @@ Targets: p99 under 300 ms, no request over 3 s, p99 under 2× the minimal app's.
 
 On a machine with two CPUs or more, each app's server process (with takibi's form worker) is pinned to
 the first CPU and the clients and the Slack stand-in to the others (``--no-pin`` turns this off): the
-figures are then the app's own machine's, not a share of one the load generator and "Slack" crowd.
+figures are then the app's own machine's, not a share of one the load generator and "Slack" crowd. A
+PostgreSQL server on this machine is pinned with the stand-in, when the bench may: the database is the
+app's neighbour, as in production.
 
     .venv/bin/python bench/ack.py                    # 60 s per app
     .venv/bin/python bench/ack.py --duration 10 --postgres postgresql+psycopg://postgres@127.0.0.1:5432/test
@@ -92,6 +94,35 @@ def pin(env: dict[str, str], role: str) -> None:
     cpus = env.get(f"BENCH_CPUS_{role}")
     if cpus:
         os.sched_setaffinity(0, {int(cpu) for cpu in cpus.split(",")})
+
+
+@contextmanager
+def local_postgres_on(cpus: list[int]) -> Iterator[int]:
+    """Pin this machine's PostgreSQL server processes (the postmaster, so the backends it forks too) to
+    ``cpus`` while the load runs, as the stand-in is: the database is the app's neighbour, not a share
+    of the app's CPU. Yields how many processes were pinned (0 when none may be: another user's server,
+    or none on this machine); their affinity is restored afterwards."""
+    before: dict[int, set[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or not cpus:
+            continue
+        try:
+            if (entry / "comm").read_text().strip() != "postgres":
+                continue
+            pid = int(entry.name)
+            previous = os.sched_getaffinity(pid)
+            os.sched_setaffinity(pid, set(cpus))
+        except (OSError, ValueError):  # gone meanwhile, or not ours to pin
+            continue
+        before[pid] = previous
+    try:
+        yield len(before)
+    finally:
+        for pid, previous in before.items():
+            try:
+                os.sched_setaffinity(pid, previous)
+            except OSError:
+                continue
 
 
 def serve_takibi(env: dict[str, str], ready: Any) -> None:
@@ -528,6 +559,7 @@ def main() -> None:
     with (
         tempfile.TemporaryDirectory() as folder,
         fresh_database(backend, args.postgres, Path(folder)) as url,
+        local_postgres_on(load_cpus if backend == "postgresql" else []) as postgres_pinned,
         SlackStandIn() as standin,
     ):
         books = seed(url, args.accounts)
@@ -552,6 +584,7 @@ def main() -> None:
                 if app_cpus
                 else "; unpinned"
             )
+            + (f", with PostgreSQL's {postgres_pinned} local processes" if postgres_pinned else "")
         )
         authkey = secrets.token_bytes(16)
         DeskManager.register("desk", callable=lambda: desk_object)

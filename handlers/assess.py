@@ -68,12 +68,12 @@ def assess_view(
         access.require_member(reader)
     except UserFacingError as refusal:
         return notice_modal(t, "assess.title", t(refusal.key, **refusal.params))
-    with deps.database.unit_of_work() as session:
+    with deps.database.read_only() as connection:
         if account_id is None and argument:
-            named = service.command_account(session, argument, reader=reader)
+            named = service.command_account(connection, argument, reader=reader)
             account_id = named.id if named is not None else None
         form = service.load_form(
-            session,
+            connection,
             account_id,
             reader=reader,
             access=access,
@@ -250,7 +250,7 @@ def _validated(
     submission = parse_assess(
         values, deps.config.questions, today=today(deps), rendered_for=metadata.account_id
     )
-    with deps.database.single_read() as connection:
+    with deps.database.read_only() as connection:
         service.check_submission(connection, submission, reader=reader, access=access)
     return submission
 

@@ -28,7 +28,7 @@ server process on PostgreSQL, so fewer than SQLite's."""
 
 SQLITE_BEGIN_OPTION = "takibi_sqlite_begin"
 """Execution option naming the SQLite BEGIN mode (``"IMMEDIATE"``, or ``"NONE"`` for no BEGIN); see
-:meth:`Database.unit_of_work` and :meth:`Database.single_read`."""
+:meth:`Database.unit_of_work` and :meth:`Database.read_only`."""
 
 
 def default_sqlite_url(base_dir: Path) -> str:
@@ -143,10 +143,15 @@ class Database:
             yield session
 
     @contextmanager
-    def single_read(self) -> Iterator[Connection]:
-        """Yield a connection for *one* read statement, run in the database's autocommit mode: a lone
-        SELECT is consistent by itself, and skipping BEGIN and ROLLBACK saves two statements (two
-        round trips on PostgreSQL) on the checks made while Slack waits for an ack. Never write here.
+    def read_only(self) -> Iterator[Connection]:
+        """Yield a connection for reads that need not share one snapshot, run in the database's
+        autocommit mode: each SELECT sees what was committed when it ran. Never write here (on SQLite a
+        write would commit on its own, statement by statement).
+
+        For the checks made while Slack waits for an ack (a lone SELECT is consistent by itself) and
+        for screens built from independent reads (the assess modal: the account, its latest answers,
+        its key people, where a write landing between two of them shows as it would a moment later).
+        Skipping BEGIN and ROLLBACK saves two statements, two round trips on PostgreSQL, per use.
 
         SQLite gets no BEGIN from the begin hook rather than SQLAlchemy's ``AUTOCOMMIT`` level, whose
         reset on check-in would put the driver back into its legacy implicit-transaction mode.

@@ -65,7 +65,7 @@ class AccountBrief:
     currency: str
 
     @classmethod
-    def of(cls, account: Account) -> AccountBrief:
+    def of(cls, account: Account | accounts.AccountHeader) -> AccountBrief:
         return cls(
             id=account.id,
             name=account.name,
@@ -93,20 +93,25 @@ class AssessForm:
     may_change_people: bool = False
 
 
-def command_account(session: Session, argument: str, *, reader: str) -> AccountBrief | None:
+COMMAND_MATCHES = 20
+"""How many accounts a typed name is looked up among (the reader's first) before it counts as ambiguous."""
+
+
+def command_account(connection: Connection, argument: str, *, reader: str) -> AccountBrief | None:
     """The account ``/takibi assess <argument>`` names, when it names exactly one: the only match, or
-    the only one whose name (reading, alias, CRM id) is exactly the argument."""
+    the only one whose name (reading, alias, CRM id) is exactly the argument. Reads only; runs on the
+    read-only connection the modal is built on."""
     if not argument.strip():
         return None
-    found = accounts.search(session, argument, limit=20, prefer_owner=reader)
+    found = accounts.candidates(connection, argument, prefer_owner=reader, limit=COMMAND_MATCHES)
     if len(found) == 1:
-        return AccountBrief.of(found[0])
-    exact = surface.exact_name_matches(session, argument, found)
-    return AccountBrief.of(exact[0]) if len(exact) == 1 else None
+        return AccountBrief.of(found[0].header)
+    exact = surface.exactly_named(argument, found)
+    return AccountBrief.of(exact[0].header) if len(exact) == 1 else None
 
 
 def load_form(
-    session: Session,
+    connection: Connection,
     account_id: int | None,
     *,
     reader: str,
@@ -114,27 +119,27 @@ def load_form(
     today: date,
     question_ids: Sequence[str],
 ) -> AssessForm:
-    """The modal's content for ``account_id`` (or an empty form when ``None`` or not active)."""
-    account = surface.active_account(session, account_id) if account_id is not None else None
+    """The modal's content for ``account_id`` (or an empty form when ``None`` or not active).
+
+    Reads only, a few columns per statement, on a connection without a transaction
+    (``Database.read_only``): the modal is built for every command and refill, after the ack but on a
+    listener thread that the next ack waits for."""
+    account = surface.active_header(connection, account_id) if account_id is not None else None
     if account is None:
         return AssessForm(today=today, reader=reader)
-    latest = assessments.latest_answers(session, [account.id], question_ids=question_ids).get(account.id, ())
-    seats: dict[KeyPersonRole, Person] = {}
-    for person in key_people.current(session, account.id, today=today):
-        if person.role in EDITABLE_ROLES:
-            seats.setdefault(person.role, _person(person))
+    latest = assessments.latest_answers_of(connection, account.id, question_ids=question_ids)
+    people: dict[KeyPersonRole, Person] = {}
+    for seat in key_people.seats(connection, account.id, today=today):
+        if seat.role in EDITABLE_ROLES and seat.role not in people:
+            people[seat.role] = Person(seat.id, seat.role, seat.name, seat.since)
     return AssessForm(
         today=today,
         reader=reader,
         account=AccountBrief.of(account),
         previous={a.question_id: PreviousAnswer(a.value, a.answered_on) for a in latest},
-        people=seats,
+        people=people,
         may_change_people=access.may_change_key_people(reader, account.owner_slack_id),
     )
-
-
-def _person(row: KeyPerson) -> Person:
-    return Person(row.id, row.role, row.name, row.since)
 
 
 def check_submission(

@@ -125,7 +125,7 @@ def find_accounts(session: Session, query: str, *, reader: str) -> list[AccountB
     """Accounts ``/takibi status <query>`` may mean: one when the query names exactly one (the only
     match, or the only exact name), else up to ``STATUS_MATCHES`` candidates, the reader's first."""
     found = accounts.search(session, query, limit=STATUS_MATCHES, prefer_owner=reader)
-    exact = surface.exact_name_matches(session, query, found)
+    exact = surface.exactly_named(query, found)
     if len(exact) == 1:
         return [AccountBrief.of(exact[0])]
     return [AccountBrief.of(account) for account in found]

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
-from sqlalchemy import ColumnElement, case, or_, select
+from sqlalchemy import ColumnElement, Connection, Select, bindparam, case, or_, select
 from sqlalchemy.orm import Session
 
 from storage.enums import AccountStatus, RenewalForecast
@@ -119,3 +120,82 @@ def search(
         order.append(case((is_prefix, 0), else_=1))
     statement = statement.order_by(*order, Account.name, Account.id).limit(limit)
     return session.scalars(statement).all()
+
+
+@dataclass(frozen=True, slots=True)
+class AccountHeader:
+    """An account as a form's header shows it, read as columns: building an ORM entity (and an
+    identity map to hold it) costs more than the query on a modal built for every command."""
+
+    id: int
+    name: str
+    segment: str
+    owner_slack_id: str | None
+    renewal_date: date | None
+    renewal_forecast: RenewalForecast | None
+    mrr: Decimal
+    currency: str
+
+
+HEADER_COLUMNS = (
+    Account.id,
+    Account.name,
+    Account.segment,
+    Account.owner_slack_id,
+    Account.renewal_date,
+    Account.renewal_forecast,
+    Account.mrr,
+    Account.currency,
+)
+"""The columns of :class:`AccountHeader`, in its field order."""
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """An account a typed name may mean, with its folded terms for telling an exact name from a part."""
+
+    header: AccountHeader
+    search_text: str
+
+
+_LIKE_ESCAPE = "/"
+
+
+def _like_escaped(needle: str) -> str:
+    """``needle`` as ``contains(..., autoescape=True)`` escapes it, for a prebuilt statement that takes
+    it as a bound parameter (``autoescape`` only escapes literal strings)."""
+    escaped = needle.replace(_LIKE_ESCAPE, _LIKE_ESCAPE * 2)
+    return escaped.replace("%", _LIKE_ESCAPE + "%").replace("_", _LIKE_ESCAPE + "_")
+
+
+def _candidates_statement(*, with_needle: bool) -> Select[*tuple[Any, ...]]:
+    """``search(..., prefer_owner=...)``'s filter and order over active accounts, with bound parameters
+    ``reader``, ``limit`` and, ``with_needle``, ``needle`` and ``term_start`` (escaped)."""
+    statement = select(*HEADER_COLUMNS, Account.search_text).where(Account.status == AccountStatus.ACTIVE)
+    order: list[ColumnElement[int]] = [case((Account.owner_slack_id == bindparam("reader"), 0), else_=1)]
+    if with_needle:
+        statement = statement.where(Account.search_text.contains(bindparam("needle"), escape=_LIKE_ESCAPE))
+        is_prefix = or_(
+            Account.search_text.startswith(bindparam("needle"), escape=_LIKE_ESCAPE),
+            Account.search_text.contains(bindparam("term_start"), escape=_LIKE_ESCAPE),
+        )
+        order.append(case((is_prefix, 0), else_=1))
+    return statement.order_by(*order, Account.name, Account.id).limit(bindparam("limit"))
+
+
+_CANDIDATES = _candidates_statement(with_needle=True)
+_ANY_CANDIDATES = _candidates_statement(with_needle=False)
+"""Built once: their compiled forms are found in the statement cache without rebuilding a cache key."""
+
+
+def candidates(connection: Connection, query: str, *, prefer_owner: str, limit: int) -> list[Candidate]:
+    """``search(session, query, limit, prefer_owner)`` for a command that names an account: the same
+    accounts in the same order, as headers with their folded terms, from a prebuilt statement (a test
+    holds the two to the same result)."""
+    needle = normalize_for_search(query)
+    params: dict[str, Any] = {"reader": prefer_owner, "limit": limit}
+    if needle:
+        escaped = _like_escaped(needle)
+        params |= {"needle": escaped, "term_start": SEPARATOR + escaped}
+    rows = connection.execute(_CANDIDATES if needle else _ANY_CANDIDATES, params)
+    return [Candidate(AccountHeader(*row[:-1]), row[-1]) for row in rows]

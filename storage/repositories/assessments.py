@@ -1,6 +1,7 @@
 """Assessments: a CSM's answers after a customer call, and the latest answer to each question.
 
-How "latest" is decided (the facts loader and the status card both use :func:`latest_answers`):
+How "latest" is decided (the facts loader uses :func:`latest_answers`, the assess modal
+:func:`latest_answers_of`, which agree):
 
 * answers age from the **call date** (the day the CSM learnt it), not from when the form was sent;
   ties on one day go to the later submission;
@@ -18,7 +19,7 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.orm import Session
 
 from scoring.model import Answer, AnswerValue, new_answer
@@ -92,6 +93,39 @@ def latest_answers(
         account_id: tuple(new_answer(str(q), answer_value(raw), on) for q, (raw, on) in answers.items())
         for account_id, answers in latest.items()
     }
+
+
+_NEWEST_FIRST = (
+    select(Assessment.call_date, Assessment.answers)
+    .where(Assessment.account_id == bindparam("account_id"))
+    .order_by(Assessment.call_date.desc(), Assessment.submitted_at.desc(), Assessment.id.desc())
+)
+"""One account's assessments, newest first by the order :func:`latest_answers` reads oldest first."""
+
+
+def latest_answers_of(
+    connection: Connection, account_id: int, *, question_ids: Collection[str]
+) -> tuple[Answer, ...]:
+    """``latest_answers(session, [account_id], question_ids=question_ids)[account_id]`` (empty when
+    none), for a form that shows one account: read newest first, it stops at the assessment that
+    answers the last wanted question, where the other reads and decodes every assessment the account
+    ever had. The answers come in no particular order.
+    """
+    missing = set(question_ids)
+    if not missing:
+        return ()
+    found: list[Answer] = []
+    with connection.execute(_NEWEST_FIRST, {"account_id": account_id}) as rows:
+        for call_date, answers in rows:
+            if not isinstance(answers, dict):
+                continue
+            for question_id, raw in answers.items():
+                if question_id in missing:
+                    missing.remove(question_id)
+                    found.append(new_answer(str(question_id), answer_value(raw), call_date))
+            if not missing:
+                break
+    return tuple(found)
 
 
 def history(session: Session, account_id: int, *, limit: int = 20) -> Sequence[Assessment]:

@@ -9,9 +9,10 @@ vacant in between.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import or_, select
+from sqlalchemy import Connection, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from scoring.model import KeyPerson as KeyPersonFact
@@ -104,7 +105,8 @@ def replace(
 
 
 def current(session: Session, account_id: int, *, today: date) -> Sequence[KeyPerson]:
-    """Who holds a seat on ``today`` (started by then, not yet left), by role then since."""
+    """Who holds a seat on ``today`` (started by then, not yet left), by role then since (an unknown
+    start first, on every database)."""
     statement = (
         select(KeyPerson)
         .where(
@@ -112,9 +114,36 @@ def current(session: Session, account_id: int, *, today: date) -> Sequence[KeyPe
             or_(KeyPerson.since.is_(None), KeyPerson.since <= today),
             or_(KeyPerson.left_on.is_(None), KeyPerson.left_on > today),
         )
-        .order_by(KeyPerson.role, KeyPerson.since, KeyPerson.id)
+        .order_by(KeyPerson.role, KeyPerson.since.asc().nulls_first(), KeyPerson.id)
     )
     return session.scalars(statement).all()
+
+
+@dataclass(frozen=True, slots=True)
+class Seat:
+    """Who holds a seat, as a form shows it (the rest of the row is of no use there)."""
+
+    id: int
+    role: KeyPersonRole
+    name: str
+    since: date | None
+
+
+_SEATED = (
+    select(KeyPerson.id, KeyPerson.role, KeyPerson.name, KeyPerson.since)
+    .where(
+        KeyPerson.account_id == bindparam("account_id"),
+        or_(KeyPerson.since.is_(None), KeyPerson.since <= bindparam("today")),
+        or_(KeyPerson.left_on.is_(None), KeyPerson.left_on > bindparam("today")),
+    )
+    .order_by(KeyPerson.role, KeyPerson.since.asc().nulls_first(), KeyPerson.id)
+)
+
+
+def seats(connection: Connection, account_id: int, *, today: date) -> list[Seat]:
+    """``current`` as four columns over a bare connection, for a modal built on every command: the same
+    people in the same order, without ORM entities."""
+    return [Seat(*row) for row in connection.execute(_SEATED, {"account_id": account_id, "today": today})]
 
 
 def facts_for(session: Session, account_ids: Collection[int]) -> dict[int, tuple[KeyPersonFact, ...]]:

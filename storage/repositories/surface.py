@@ -10,13 +10,14 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import ColumnElement, Connection, bindparam, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from storage.enums import OPEN_CTA_STATUSES, AccountStatus
 from storage.models import Account, Assessment, AuditLogEntry, Cta
+from storage.repositories.accounts import HEADER_COLUMNS, AccountHeader
 from storage.search import SEPARATOR, normalize_for_search
 
 
@@ -47,13 +48,36 @@ def account_gate(connection: Connection, account_id: int) -> AccountGate | None:
     return AccountGate(account_id, row.owner_slack_id) if row is not None else None
 
 
-def exact_name_matches(session: Session, query: str, candidates: Sequence[Account]) -> list[Account]:
-    """Of ``candidates``, those whose name, reading, alias or CRM id *is* the query (folded), not just
-    contains it: ``/takibi status カミナシ`` means 株式会社カミナシ even when カミナシ物流 exists too."""
+_ACTIVE_HEADER = select(*HEADER_COLUMNS).where(
+    Account.id == bindparam("account_id"), Account.status == AccountStatus.ACTIVE
+)
+
+
+def active_header(connection: Connection, account_id: int) -> AccountHeader | None:
+    """``active_account`` for a screen that only shows the account: its header columns, without an
+    ORM session (the assess modal reads it for every command)."""
+    row = connection.execute(_ACTIVE_HEADER, {"account_id": account_id}).first()
+    return AccountHeader(*row) if row is not None else None
+
+
+class Named(Protocol):
+    """Anything carrying an account's folded terms (``accounts.search_text``)."""
+
+    @property
+    def search_text(self) -> str: ...
+
+
+NamedT = TypeVar("NamedT", bound=Named)
+
+
+def exactly_named(query: str, candidates: Sequence[NamedT]) -> list[NamedT]:
+    """Of ``candidates`` (entities or ``accounts.Candidate``), those whose name, reading, alias or CRM id
+    *is* the query (folded), not just contains it: ``/takibi status カミナシ`` means 株式会社カミナシ even
+    when カミナシ物流 exists too."""
     needle = normalize_for_search(query)
     if not needle:
         return []
-    return [account for account in candidates if needle in account.search_text.split("\n")]
+    return [candidate for candidate in candidates if needle in candidate.search_text.split(SEPARATOR)]
 
 
 def owned_accounts(session: Session, owner_slack_id: str) -> Sequence[Account]:
