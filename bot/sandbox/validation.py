@@ -10,7 +10,6 @@ given as bare strings, and the shape of message ``metadata``.
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 from typing import Any
@@ -82,9 +81,14 @@ def validate_blocks(raw: Any, *, pointer: str, limit: int) -> list[JsonDict]:
         )
     problems: list[str] = []
     seen_ids: set[str] = set()
+    canonical = [json.dumps(block, sort_keys=True) for block in raw]
     for index, block in enumerate(raw):
         where = f"{pointer}/{index}"
-        problems.extend(_block_problems(block, where))
+        if canonical[index] not in _VALID_BLOCKS:
+            found = _block_problems(block, where)
+            problems.extend(found)
+            if not found:
+                _remember_valid(canonical[index])
         block_id = block.get("block_id")
         if isinstance(block_id, str):
             if block_id in seen_ids:
@@ -92,7 +96,20 @@ def validate_blocks(raw: Any, *, pointer: str, limit: int) -> list[JsonDict]:
             seen_ids.add(block_id)
     if problems:
         raise ApiError("invalid_blocks", problems)
-    return [_with_generated_ids(block, index) for index, block in enumerate(raw)]
+    return [_with_generated_ids(block, index, canonical[index]) for index, block in enumerate(raw)]
+
+
+_STAND_IN_BLOCK: JsonDict = {"type": "divider"}
+_VALID_BLOCKS: dict[str, None] = {}
+"""The canonical JSON of blocks that passed: validity is a function of a block's JSON alone, and an app
+sends the same blocks over and over (a form's questions), which ``slack_sdk`` would parse each time."""
+VALID_BLOCKS_KEPT = 4096
+
+
+def _remember_valid(canonical: str) -> None:
+    if len(_VALID_BLOCKS) >= VALID_BLOCKS_KEPT:
+        _VALID_BLOCKS.clear()
+    _VALID_BLOCKS[canonical] = None
 
 
 def _block_problems(block: JsonDict, where: str) -> list[str]:
@@ -119,10 +136,11 @@ def _contains_none(value: Any) -> bool:
     return False
 
 
-def _with_generated_ids(block: JsonDict, index: int) -> JsonDict:
-    """Slack fills in a short random ``block_id``/``action_id`` where the app gave none; ours are stable."""
-    copied = copy.deepcopy(block)
-    digest = hashlib.sha1(json.dumps(block, sort_keys=True).encode(), usedforsecurity=False).hexdigest()
+def _with_generated_ids(block: JsonDict, index: int, canonical: str) -> JsonDict:
+    """Slack fills in a short random ``block_id``/``action_id`` where the app gave none; ours are stable
+    (from ``canonical``, the block's JSON with sorted keys)."""
+    copied: JsonDict = json.loads(json.dumps(block))  # a deep copy, in C
+    digest = hashlib.sha1(canonical.encode(), usedforsecurity=False).hexdigest()
     copied.setdefault("block_id", f"{digest[:4]}{index}")
     elements: list[Any] = []
     if isinstance(copied.get("elements"), list) and copied.get("type") in ("actions", "context_actions"):
@@ -206,7 +224,8 @@ def validate_view(raw: Any) -> JsonDict:
     if problems:
         raise ApiError("invalid_blocks", problems)
     try:
-        View(**view).to_dict()
+        # The view's own fields; its blocks were checked above, one block stands in for them here.
+        View(**{**view, "blocks": [_STAND_IN_BLOCK]}).to_dict()
     except _PARSE_ERRORS as exc:
         raise ApiError("invalid_blocks", [f"[ERROR] {exc} [json-pointer:/view]"]) from exc
     has_inputs = any(b.get("type") == "input" for b in blocks)

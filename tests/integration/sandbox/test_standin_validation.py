@@ -173,3 +173,17 @@ def test_publish_for_an_unknown_user_is_user_not_found(client: WebClient) -> Non
 
 def test_views_update_of_an_unknown_view_is_not_found(client: WebClient) -> None:
     assert refusal(client.views_update, view_id="V0NOPE", view=modal("T"))["error"] == "not_found"
+
+
+def test_a_block_that_passed_once_passes_again_and_its_invalid_twin_still_fails(client: WebClient) -> None:
+    """The stand-in remembers blocks that passed (by their JSON), never ones that failed."""
+    header = {"type": "header", "block_id": "h", "text": {"type": "plain_text", "text": "燃" * 150}}
+    too_long = {**header, "text": {"type": "plain_text", "text": "燃" * 151}}
+    for _ in range(2):
+        assert client.chat_postMessage(channel=CHANNEL, text="x", blocks=[header])["ok"]
+    for _ in range(2):
+        body = refusal(client.chat_postMessage, channel=CHANNEL, text="x", blocks=[too_long])
+        assert body["error"] == "invalid_blocks"
+        assert body["response_metadata"]["messages"][0].endswith("[json-pointer:/blocks/0]")
+    body = refusal(client.views_publish, user_id="U0SATO", view={"type": "home", "blocks": [header, header]})
+    assert "duplicate block_id" in body["response_metadata"]["messages"][0]
