@@ -573,6 +573,7 @@ def main() -> None:
             "SLACK_API_URL": standin.base_url,
             "TAKIBI_DATABASE_URL": url,
             "TAKIBI_CONFIG": str(bench_config(Path(folder))),
+            "TAKIBI_LOG_LEVEL": "ERROR",  # the form worker process too (PostgreSQL), as the app's
             "BENCH_LOG": os.environ.get("BENCH_LOG", ""),
             "BENCH_CPUS_APP": ",".join(map(str, app_cpus)),
         }
