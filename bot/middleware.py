@@ -50,18 +50,36 @@ class AfterAckPool:
     def __init__(self, workers: int = AFTER_ACK_WORKERS) -> None:
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="takibi-after-ack")
         self._waiting: set[str] = set()
+        self._settling: dict[str, tuple[threading.Timer, Callable[[], None], str]] = {}
+        self._closed = False
         self._lock = threading.Lock()
 
-    def __call__(self, work: Callable[[], None], /, *, describe: str, key: str | None = None) -> None:
+    def __call__(
+        self, work: Callable[[], None], /, *, describe: str, key: str | None = None, settle: float = 0.0
+    ) -> None:
         """Queue ``work``. With a ``key``, work already waiting under that key (not yet started) makes
         this a no-op: it will run soon anyway and see everything done until then (a Home refresh
-        after each of ten quick changes runs once or twice, not ten times)."""
+        after each of ten quick changes runs once or twice, not ten times). ``settle`` (seconds, keyed
+        work only) holds the work back that long first, so that changes in quick succession share it."""
         if key is not None:
             with self._lock:
                 if key in self._waiting:
                     return
                 self._waiting.add(key)
+                if settle > 0 and not self._closed:
+                    timer = threading.Timer(settle, self._settled, args=(key,))
+                    timer.daemon = True
+                    self._settling[key] = (timer, work, describe)
+                    timer.start()
+                    return
         self._pool.submit(self._run, work, describe, key)
+
+    def _settled(self, key: str) -> None:
+        with self._lock:
+            settling = self._settling.pop(key, None)
+            if settling is not None:  # else shutdown queued it already
+                _, work, describe = settling
+                self._pool.submit(self._run, work, describe, key)
 
     def _run(self, work: Callable[[], None], describe: str, key: str | None) -> None:
         if key is not None:
@@ -73,6 +91,13 @@ class AfterAckPool:
             logger.exception("work after ack failed: %s (error %s)", describe, secrets.token_hex(4))
 
     def shutdown(self) -> None:
+        """Run what is queued, settling work included (now), then stop."""
+        with self._lock:
+            self._closed = True
+            settling, self._settling = self._settling, {}
+            for key, (timer, work, describe) in settling.items():
+                timer.cancel()
+                self._pool.submit(self._run, work, describe, key)
         self._pool.shutdown(wait=True, cancel_futures=False)
 
 

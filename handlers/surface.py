@@ -42,8 +42,11 @@ class AfterAck(Protocol):
     modal), and hands the rest to this.
     """
 
-    def __call__(self, work: Callable[[], None], /, *, describe: str, key: str | None = None) -> None:
-        """Run ``work`` soon; work with a ``key`` still waiting to start is not queued twice."""
+    def __call__(
+        self, work: Callable[[], None], /, *, describe: str, key: str | None = None, settle: float = 0.0
+    ) -> None:
+        """Run ``work`` soon; work with a ``key`` still waiting to start is not queued twice, and waits
+        ``settle`` seconds first for more changes to share it."""
 
 
 def today(deps: Deps) -> date:
@@ -223,12 +226,16 @@ def _lost_a_race(error: OperationalError) -> bool:
     return "database is locked" in str(error.orig)
 
 
+HOME_SETTLE_SECONDS = 1.0
+
+
 def refresh_home_later(
     later: AfterAck, client: WebClient, user_id: str, *, t: Translate, deps: Deps, access: AccessPolicy
 ) -> None:
-    """Refresh the user's Home tab after their change, once for changes in quick succession."""
+    """Refresh the user's Home tab after their change, once for changes in quick succession (within
+    :data:`HOME_SETTLE_SECONDS`: the tab is out of sight while the user is in the modal or the channel)."""
     refresh = partial(home.refresh, client, user_id, t=t, deps=deps, access=access)
-    later(refresh, describe="home refresh", key=f"home:{user_id}")
+    later(refresh, describe="home refresh", key=f"home:{user_id}", settle=HOME_SETTLE_SECONDS)
 
 
 def tell(
