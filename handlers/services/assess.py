@@ -10,7 +10,7 @@ never loses what was stored.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time, tzinfo
 from decimal import Decimal
 
@@ -66,16 +66,7 @@ class AccountBrief:
 
     @classmethod
     def of(cls, account: Account | accounts.AccountHeader) -> AccountBrief:
-        return cls(
-            id=account.id,
-            name=account.name,
-            segment=account.segment,
-            owner_slack_id=account.owner_slack_id,
-            renewal_date=account.renewal_date,
-            renewal_forecast=account.renewal_forecast,
-            mrr=account.mrr,
-            currency=account.currency,
-        )
+        return cls(**{part.name: getattr(account, part.name) for part in fields(cls)})
 
     def option(self, reader: str) -> AccountOption:
         return AccountOption(self.id, self.name, self.segment, self.owner_slack_id == reader)

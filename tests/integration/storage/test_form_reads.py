@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import fields
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -49,16 +50,8 @@ def _account(session: Session, external_id: str, name: str, **fields: Any) -> Ac
 
 
 def _brief_fields(account: Account) -> accounts.AccountHeader:
-    return accounts.AccountHeader(
-        id=account.id,
-        name=account.name,
-        segment=account.segment,
-        owner_slack_id=account.owner_slack_id,
-        renewal_date=account.renewal_date,
-        renewal_forecast=account.renewal_forecast,
-        mrr=account.mrr,
-        currency=account.currency,
-    )
+    header = accounts.AccountHeader
+    return header(**{part.name: getattr(account, part.name) for part in fields(header)})
 
 
 # --- the read-only connection --------------------------------------------------------------------
