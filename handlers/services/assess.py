@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time, tzinfo
-from decimal import Decimal
 
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
@@ -32,7 +31,7 @@ from handlers.services.picker import AccountOption
 from handlers.services.scoring import AccountScore, rescore_account
 from scoring.compiled import CompiledConfig
 from scoring.model import AnswerValue
-from storage.enums import KeyPersonRole, RenewalForecast
+from storage.enums import KeyPersonRole
 from storage.models import Account, Cta, CtaEvent, KeyPerson
 from storage.repositories import accounts, assessments, key_people, snapshots, surface, touchpoints
 
@@ -52,17 +51,9 @@ class Person:
 
 
 @dataclass(frozen=True, slots=True)
-class AccountBrief:
-    """The account as the modal's header and the confirmation show it."""
-
-    id: int
-    name: str
-    segment: str
-    owner_slack_id: str | None
-    renewal_date: date | None
-    renewal_forecast: RenewalForecast | None
-    mrr: Decimal
-    currency: str
+class AccountBrief(accounts.AccountHeader):
+    """The account as the modal's header and the confirmation show it: its header columns, read
+    straight (``accounts.candidates``) or off a loaded entity (``of``)."""
 
     @classmethod
     def of(cls, account: Account | accounts.AccountHeader) -> AccountBrief:

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from scoring.compiled import CompiledConfig
@@ -18,6 +15,7 @@ from storage.repositories import assessments, key_people, touchpoints
 from storage.repositories.facts import FactWindows, accounts_by_ids, load_facts, metric_series
 from storage.repositories.metrics import DailyMetricRow, upsert_daily_metrics
 from tests.integration.scoring.conftest import JST, TODAY, add_account, at, days_ago
+from tests.statements import sent_statements
 
 
 def _facts(
@@ -213,20 +211,6 @@ def test_an_account_with_nothing_recorded_has_empty_facts(
     )
 
 
-@contextmanager
-def _count_statements(database: Database) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        statements.append(statement)
-
-    event.listen(database.engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(database.engine, "before_cursor_execute", record)
-
-
 def _busy_accounts(database: Database, count: int, start: int) -> list[int]:
     ids = []
     with database.unit_of_work() as session:
@@ -250,7 +234,7 @@ def test_a_batch_costs_the_same_few_queries_however_many_accounts_it_holds(
 
     counts = []
     for ids in (small, large):
-        with _count_statements(database) as statements, database.unit_of_work() as session:
+        with sent_statements(database) as statements, database.unit_of_work() as session:
             facts = load_facts(session, accounts_by_ids(session, ids), windows, tz=JST)
         assert len(facts) == len(ids)
         assert all(f.touchpoints and f.answers and f.metrics for f in facts)

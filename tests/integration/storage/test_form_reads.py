@@ -3,8 +3,6 @@ connection they run on."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import fields
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -13,7 +11,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import event, func, literal_column, select, update
+from sqlalchemy import func, literal_column, select, update
 from sqlalchemy.orm import Session
 
 from storage.db import Database
@@ -21,26 +19,12 @@ from storage.enums import AccountStatus, KeyPersonRole, RenewalForecast
 from storage.models import Account, Assessment
 from storage.repositories import accounts, assessments, key_people, surface
 from storage.repositories.accounts import AccountInput
+from tests.statements import sent_statements
 
 OWNER = "U0OWNER"
 OTHER = "U0OTHER"
 TODAY = date(2025, 11, 20)
 QUESTIONS = ("po_exists", "pl_exists", "driver", "homework", "retired")
-
-
-@contextmanager
-def statements(database: Database) -> Iterator[list[str]]:
-    """Every SQL statement sent to the database inside the block."""
-    sent: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        sent.append(statement)
-
-    event.listen(database.engine, "before_cursor_execute", record)
-    try:
-        yield sent
-    finally:
-        event.remove(database.engine, "before_cursor_execute", record)
 
 
 def _account(session: Session, external_id: str, name: str, **fields: Any) -> Account:
@@ -61,7 +45,7 @@ def test_a_read_only_connection_sends_nothing_but_its_selects(database: Database
     with database.unit_of_work() as session:
         account_id = _account(session, "CRM-1", "株式会社カミナシ").id
 
-    with statements(database) as sent, database.read_only() as connection:
+    with sent_statements(database) as sent, database.read_only() as connection:
         first = surface.active_header(connection, account_id)
         second = surface.active_header(connection, account_id)
         dbapi = connection.connection.dbapi_connection

@@ -6,7 +6,6 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from handlers.forms import EDITABLE_ROLES
@@ -18,6 +17,7 @@ from storage.db import Database
 from storage.enums import AccountStatus, KeyPersonRole, RenewalForecast
 from storage.repositories import accounts, assessments, key_people, surface
 from storage.repositories.accounts import AccountInput
+from tests.statements import sent_statements
 
 OWNER = "U0OWNER"
 COLLEAGUE = "U0COLLEAGUE"
@@ -187,19 +187,10 @@ def test_building_the_form_sends_four_selects_and_nothing_else(database: Databas
     COMMIT or ROLLBACK statement, no write."""
     with database.unit_of_work() as session:
         _seed(session)
-    sent: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        sent.append(statement)
-
-    event.listen(database.engine, "before_cursor_execute", record)
-    try:
-        with database.read_only() as connection:
-            named = service.command_account(connection, "株式会社カミナシ", reader=OWNER)
-            assert named is not None
-            form = _load(connection, named.id, OWNER)
-    finally:
-        event.remove(database.engine, "before_cursor_execute", record)
+    with sent_statements(database) as sent, database.read_only() as connection:
+        named = service.command_account(connection, "株式会社カミナシ", reader=OWNER)
+        assert named is not None
+        form = _load(connection, named.id, OWNER)
 
     assert form.previous
     assert len(sent) == 4
