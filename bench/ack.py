@@ -6,8 +6,9 @@ process, waitress, a fresh SQLite file or, with ``--postgres URL``, a fresh Post
 the local Slack stand-in answering its Web API calls. Then the same load, in the same run, against a
 minimal Bolt app (own process, same server) whose command listener only acks and opens a one-block
 modal and whose submission listener only acks. Reports p50 / p99 / max ack latency (the HTTP round
-trip the client sees), throughput and requests over 3 s for both, and the ratio; finally how long the
-real app took to store every accepted submission (work after the ack).
+trip the client sees), throughput and requests over 3 s for both, and the ratio; for each app, how long
+after its trigger each command's modal opened (what the ack leaves out); finally how long the real app
+took to store every accepted submission (work after the ack).
 
 Targets: p99 under 300 ms, no request over 3 s, p99 under 2× the minimal app's.
 
@@ -129,7 +130,7 @@ def serve_takibi(env: dict[str, str], ready: Any) -> None:
     """The real app, as ``takibi run --http`` serves it."""
     from bot.app import build
     from bot.logs import configure_logging
-    from bot.runner import HttpServer, wsgi_app
+    from bot.runner import HttpServer, freeze_startup_heap, wsgi_app
     from bot.settings import Settings
 
     pin(env, "APP")
@@ -142,6 +143,7 @@ def serve_takibi(env: dict[str, str], ready: Any) -> None:
     # As `takibi run` stores forms (on PostgreSQL, in a worker process); no scheduled jobs, whose
     # catch-up at start would add a scoring pass to the load, and no deliverer (nothing is queued).
     takibi.start_form_worker()
+    freeze_startup_heap()
     server = HttpServer(wsgi_app(takibi.bolt, takibi.healthy), port=0)
     signal.signal(signal.SIGTERM, lambda signum, frame: threading.Thread(target=server.close).start())
     ready.put(f"{server.url}/slack/events")
@@ -158,7 +160,7 @@ def serve_minimal(env: dict[str, str], ready: Any) -> None:
     from slack_sdk.models.blocks import PlainTextObject, SectionBlock
     from slack_sdk.models.views import View
 
-    from bot.runner import HttpServer, wsgi_app
+    from bot.runner import HttpServer, freeze_startup_heap, wsgi_app
     from bot.slack_api import build_web_client
 
     pin(env, "APP")
@@ -180,6 +182,7 @@ def serve_minimal(env: dict[str, str], ready: Any) -> None:
     def submission(ack: Ack) -> None:
         ack()
 
+    freeze_startup_heap()  # as takibi's runner does: the same plumbing
     server = HttpServer(wsgi_app(app, lambda: True), port=0)
     ready.put(f"{server.url}/slack/events")
     server.serve()
@@ -501,6 +504,25 @@ def report(result: Result) -> None:
     )
 
 
+def report_modals(result: Result, standin: SlackStandIn, issued_before: int) -> None:
+    """What the ack figures leave out: how long after its trigger each command's modal opened (the
+    ``views.open`` reaching the stand-in), and how many commands got none. A trigger expires after 3 s,
+    so waiting that long lets every open still on its way arrive or fail."""
+    time.sleep(SLOW + 0.5)
+    triggers = standin.triggers()[issued_before:]
+    waits = [t.used_at - t.issued_at for t in triggers if t.used_at is not None]
+    commands = len(result.latencies("command"))
+    print(
+        f"         modal open (trigger → views.open): {len(waits)} of {commands} commands   "
+        + (
+            f"p50 {statistics.median(waits) * 1000:6.1f} ms   p99 {percentile(waits, 0.99) * 1000:6.1f} ms   "
+            f"max {max(waits) * 1000:7.1f} ms"
+            if waits
+            else "none opened"
+        )
+    )
+
+
 def assessments_stored(url: str) -> int:
     from sqlalchemy import func, select
 
@@ -598,16 +620,20 @@ def main() -> None:
             view = template_view(served_takibi.url, secret, standin, books[0][1])
             work = [plan(view, books, user) for user in users]
             before = assessments_stored(url)
+            issued = len(standin.triggers())
             takibi = load("takibi", served_takibi, secret, desk, view, work, duration=args.duration)
             report(takibi)
+            report_modals(takibi, standin, issued)
             stored, took = drain(url, before + takibi.accepted_submissions)
             print(
                 f"         stored {stored - before} of {takibi.accepted_submissions} accepted submissions; "
                 f"the last {took:.1f} s after the load ended"
             )
         with running(serve_minimal, env) as served_minimal:
+            issued = len(standin.triggers())
             minimal = load("minimal", served_minimal, secret, desk, view, work, duration=args.duration)
             report(minimal)
+            report_modals(minimal, standin, issued)
         ours, floor = takibi.latencies(), minimal.latencies()
         print(
             f"ratio    p50 {statistics.median(ours) / statistics.median(floor):.2f}×   "

@@ -99,11 +99,12 @@ def main() -> None:
 def run(force_http: bool, host: str, port: int) -> None:
     """Slack アプリを起動します / Run the Slack app (Socket Mode when SLACK_APP_TOKEN is set, else HTTP)."""
     from bot.app import build
-    from bot.runner import HttpServer, run_socket_mode, wsgi_app
+    from bot.runner import HttpServer, freeze_startup_heap, run_socket_mode, wsgi_app
 
     with _settings_or_exit() as settings:
         takibi = build(settings)
         takibi.start_background()
+        freeze_startup_heap()
         t = _t(settings)
         if settings.socket_mode and not force_http:
             click.echo(t("cli.run.socket_mode"))

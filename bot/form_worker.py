@@ -95,6 +95,7 @@ def serve_forms(settings: Settings) -> None:
     drain the form inbox until SIGTERM."""
     from bot.app import build
     from bot.logs import configure_logging
+    from bot.runner import freeze_startup_heap
     from handlers.inbox import FormWorker
 
     parent = os.getppid()
@@ -102,6 +103,7 @@ def serve_forms(settings: Settings) -> None:
     configure_logging(settings.log_level, settings.secret_values())
     takibi = build(settings)
     worker = FormWorker(takibi.forms)
+    freeze_startup_heap()
 
     def stop(signum: int, frame: FrameType | None) -> None:
         worker.stop()

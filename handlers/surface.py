@@ -18,6 +18,7 @@ from typing import Any, Protocol, TypeVar
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.models.views import View
+from slack_sdk.web import SlackResponse
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -25,7 +26,7 @@ from handlers import home
 from handlers.context import Deps, Translate
 from handlers.services.access import AccessPolicy
 from handlers.views import Message
-from handlers.views.common import notice_modal
+from handlers.views.common import notice_modal, view_json
 from storage.db import Database
 
 logger = logging.getLogger(__name__)
@@ -59,11 +60,20 @@ OPEN_BUDGET_SECONDS = 1.5
 expires 3 seconds after it, and ``views.open`` itself needs time to reach Slack."""
 
 
+def open_modal(client: WebClient, trigger_id: str, view: View) -> SlackResponse:
+    """``views.open`` with the view as JSON text (``view_json``: blocks replayed from a cache go in as
+    the text cached with them)."""
+    return client.api_call("views.open", json={"trigger_id": trigger_id, "view": view_json(view)})
+
+
 def update_modal(client: WebClient, view_id: str, view_hash: str | None, view: View) -> None:
     """``views.update``, unless the user closed the modal or something replaced it since: then nothing
     is waiting for this content, and that is not an error."""
+    arguments = {"view_id": view_id, "view": view_json(view)}
+    if view_hash is not None:
+        arguments["hash"] = view_hash
     try:
-        client.views_update(view_id=view_id, hash=view_hash, view=view)
+        client.api_call("views.update", json=arguments)
     except SlackApiError as error:
         if error.response.get("error") not in ("not_found", "hash_conflict"):
             raise
@@ -121,7 +131,7 @@ class _Opening:
             first = self._stage is _Stage.BUILDING
             self._stage = _Stage.SHOWN if first else self._stage
         if first:
-            self.client.views_open(trigger_id=self.trigger_id, view=view)
+            open_modal(self.client, self.trigger_id, view)
             return
         self._loaded.wait()
         if self._loading is None:
@@ -136,7 +146,7 @@ class _Opening:
             self._stage = _Stage.LOADING
         try:
             loading = notice_modal(self.t, self.title_key, self.t("modal.loading"))
-            opened = self.client.views_open(trigger_id=self.trigger_id, view=loading)
+            opened = open_modal(self.client, self.trigger_id, loading)
             self._loading = (str(opened["view"]["id"]), str(opened["view"]["hash"]))
         except Exception:
             logger.exception("loading modal not opened (error %s)", secrets.token_hex(4))

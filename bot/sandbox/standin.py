@@ -241,6 +241,11 @@ class SlackStandIn:
             self._state.ws.triggers[trigger_id] = Trigger(trigger_id, user_id, self._state.clock())
             return trigger_id
 
+    def triggers(self) -> list[Trigger]:
+        """Every trigger id issued so far, oldest first, with when (``clock``) it was issued and used."""
+        with self._state.changed:
+            return [copy.copy(trigger) for trigger in self._state.ws.triggers.values()]
+
     def new_response_url(
         self, *, user_id: str | None = None, channel_id: str | None = None, message_ts: str | None = None
     ) -> str:

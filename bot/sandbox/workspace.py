@@ -247,6 +247,7 @@ class Trigger:
     user_id: str
     issued_at: float
     used: bool = False
+    used_at: float | None = None
 
 
 @dataclass

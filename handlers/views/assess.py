@@ -118,14 +118,20 @@ def _account_picker(t: Translate, form: AssessForm) -> InputBlock:
     )
 
 
-def _account_info(t: Translate, form: AssessForm) -> ContextBlock:
+def _account_info(t: Translate, form: AssessForm) -> Block:
+    """By segment and owner, which many accounts share."""
     account = form.account
-    if account is None:
-        text = t("assess.pick_first")
-    else:
-        owner = f"<@{account.owner_slack_id}>" if account.owner_slack_id else t("account.no_owner")
-        text = t("assess.account_info", segment=escape(account.segment), owner=owner)
-    return ContextBlock(block_id=AssessBlock.ACCOUNT_INFO, elements=[MarkdownTextObject(text=text)])
+    segment, owner_id = (account.segment, account.owner_slack_id) if account is not None else (None, None)
+
+    def build() -> ContextBlock:
+        if account is None:
+            text = t("assess.pick_first")
+        else:
+            owner = f"<@{owner_id}>" if owner_id else t("account.no_owner")
+            text = t("assess.account_info", segment=escape(segment or ""), owner=owner)
+        return ContextBlock(block_id=AssessBlock.ACCOUNT_INFO, elements=[MarkdownTextObject(text=text)])
+
+    return ASSESS_BLOCKS.block(("account_info", t.locale, account is None, segment, owner_id), build)
 
 
 def _element_header(t: Translate, config: TakibiConfig, element: Element) -> HeaderBlock:
@@ -291,8 +297,13 @@ def kind_options(t: Translate) -> list[Option]:
 def _people(t: Translate, form: AssessForm) -> list[Block]:
     account = form.account
     blocks: list[Block] = [
-        DividerBlock(),
-        HeaderBlock(block_id=AssessBlock.PEOPLE, text=PlainTextObject(text=t("assess.people.header"))),
+        ASSESS_BLOCKS.block(("divider",), DividerBlock),
+        ASSESS_BLOCKS.block(
+            ("people_header", t.locale),
+            lambda: HeaderBlock(
+                block_id=AssessBlock.PEOPLE, text=PlainTextObject(text=t("assess.people.header"))
+            ),
+        ),
     ]
     if account is None:
         blocks.append(

@@ -4,6 +4,8 @@ validated blocks for modals built on every request."""
 
 from __future__ import annotations
 
+import copy
+import json
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator, Mapping
@@ -134,11 +136,14 @@ class FrozenBlock(Block):
     validated (a block scoped by account), and it is still checked by ``Block``'s own validator.
     """
 
-    def __init__(self, frozen: Mapping[str, Any], *, block_id: str | None = None) -> None:
+    def __init__(
+        self, frozen: Mapping[str, Any], *, block_id: str | None = None, text: str | None = None
+    ) -> None:
         super().__init__(
             type=frozen["type"], block_id=block_id if block_id is not None else frozen.get("block_id")
         )
         self._frozen = frozen
+        self._text = text
 
     def get_non_null_attributes(self) -> dict[str, Any]:
         if self.block_id is None:
@@ -149,6 +154,42 @@ class FrozenBlock(Block):
         """A new top-level dict; the nested values are the cache's own, fit to send but not to edit."""
         self.validate_json()
         return self.get_non_null_attributes()
+
+    def json_text(self) -> str:
+        """The block as JSON text: the text encoded once with the frozen JSON, ``block_id`` spliced in."""
+        self.validate_json()
+        body = self._text if self._text is not None else text_without_block_id(self._frozen)
+        if self.block_id is None:
+            return body
+        return '{"block_id":' + json_text(self.block_id) + "," + body[1:]
+
+
+def json_text(value: Any) -> str:
+    """Compact JSON, non-ASCII as is (Slack reads UTF-8; escaping would double the size of Japanese)."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def text_without_block_id(frozen: Mapping[str, Any]) -> str:
+    """The JSON text of a block without its ``block_id`` (never empty: a block always has a ``type``)."""
+    return json_text({key: value for key, value in frozen.items() if key != "block_id"})
+
+
+def view_json(view: View) -> str:
+    """``view`` as JSON text, the form in which ``views.open`` documents its ``view`` argument.
+
+    ``View.to_dict()`` walks the JSON of every block again in Python, blocks replayed from a
+    ``BlockCache`` included, and the Web API client then encodes the whole dict. Here a replayed block
+    goes in as the text cached with it; only the view's own fields and the blocks built for this request
+    are validated and encoded. The same JSON as ``to_dict()`` gives.
+    """
+    view.validate_json()
+    shell = copy.copy(view)
+    shell.blocks = []
+    blocks = ",".join(
+        block.json_text() if isinstance(block, FrozenBlock) else json_text(block.to_dict())
+        for block in view.blocks
+    )
+    return json_text(shell.get_non_null_attributes())[:-1] + ',"blocks":[' + blocks + "]}"
 
 
 _UNCACHED: ContextVar[bool] = ContextVar("takibi_blocks_uncached", default=False)
@@ -190,7 +231,7 @@ class BlockCache:
 
     def __init__(self, maxsize: int = 4096) -> None:
         self.maxsize = maxsize
-        self._entries: OrderedDict[Hashable, Mapping[str, Any]] = OrderedDict()
+        self._entries: OrderedDict[Hashable, tuple[Mapping[str, Any], str]] = OrderedDict()
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
@@ -203,22 +244,28 @@ class BlockCache:
     def get(self, key: Hashable, build: Callable[[], Block]) -> Mapping[str, Any]:
         """The JSON of the block ``build`` makes for ``key``, validated by its ``to_dict()`` on a miss.
         Shared with later callers: read it, never change it."""
-        with self._lock:
-            frozen = self._entries.get(key)
-            if frozen is not None:
-                self._entries.move_to_end(key)
-                return frozen
-        frozen = build().to_dict()
-        with self._lock:
-            self._entries[key] = frozen
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.maxsize:
-                self._entries.popitem(last=False)
-        return frozen
+        return self._entry(key, build)[0]
 
     def block(self, key: Hashable, build: Callable[[], Block], *, block_id: str | None = None) -> Block:
         """The block ``build`` makes, replayed from the cache with ``block_id`` patched in (``build`` must
         set the same ``block_id``: it is what an uncached build returns as is)."""
         if _UNCACHED.get():
             return build()
-        return FrozenBlock(self.get(key, build), block_id=block_id)
+        frozen, text = self._entry(key, build)
+        return FrozenBlock(frozen, block_id=block_id, text=text)
+
+    def _entry(self, key: Hashable, build: Callable[[], Block]) -> tuple[Mapping[str, Any], str]:
+        """The block's JSON and, encoded with it, its text without ``block_id`` (see ``view_json``)."""
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None:
+                self._entries.move_to_end(key)
+                return entry
+        frozen = build().to_dict()
+        entry = (frozen, text_without_block_id(frozen))
+        with self._lock:
+            self._entries[key] = entry
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.maxsize:
+                self._entries.popitem(last=False)
+        return entry

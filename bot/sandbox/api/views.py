@@ -77,7 +77,7 @@ def _exchange_trigger(ctx: ApiContext, view: JsonDict) -> str:
     if ctx.mono - trigger.issued_at > ctx.trigger_ttl:
         raise ApiError("expired_trigger_id")
     _check_external_id(ctx.ws, view, None)
-    trigger.used = True
+    trigger.used, trigger.used_at = True, ctx.mono
     return trigger.user_id
 
 

@@ -254,6 +254,21 @@ def test_views_open_answers_a_full_view(client: WebClient, standin: SlackStandIn
     assert standin.open_views("U0SATO") == [view]
 
 
+def test_views_open_takes_the_view_as_json_text_and_records_when_its_trigger_was_used(
+    client: WebClient, standin: SlackStandIn
+) -> None:
+    used, unused = standin.issue_trigger_id("U0SATO"), standin.issue_trigger_id("U0SATO")
+
+    answer = client.api_call("views.open", json={"trigger_id": used, "view": json.dumps(MODAL)})
+
+    assert answer["view"]["callback_id"] == "assess"
+    triggers = {trigger.id: trigger for trigger in standin.triggers()}
+    used_at = triggers[used].used_at
+    assert used_at is not None
+    assert used_at >= triggers[used].issued_at
+    assert (triggers[unused].used, triggers[unused].used_at) == (False, None)
+
+
 def test_views_update_honours_hash(client: WebClient, standin: SlackStandIn) -> None:
     opened = client.views_open(trigger_id=standin.issue_trigger_id("U0SATO"), view=MODAL)["view"]
     updated = client.views_update(

@@ -19,7 +19,7 @@ from slack_sdk.models.views import View
 from bot.i18n import Translator
 from handlers.services.assess import AssessForm, Person, PreviousAnswer
 from handlers.views.assess import ASSESS_BLOCKS, assess_modal
-from handlers.views.common import BlockCache, FrozenBlock, uncached
+from handlers.views.common import BlockCache, FrozenBlock, uncached, view_json
 from scoring.config import TakibiConfig
 from scoring.config_parse import parse_config
 from scoring.model import AnswerValue
@@ -69,6 +69,35 @@ def test_the_view_around_frozen_blocks_is_still_validated() -> None:
 
     with pytest.raises(SlackObjectFormationError, match="between 1 and 100 blocks"):
         modal([FrozenBlock(frozen, block_id=f"b{n}") for n in range(101)]).to_dict()
+
+
+def test_a_view_as_json_text_is_the_json_of_its_to_dict() -> None:
+    frozen = section("scoped:1").to_dict()
+    cache = BlockCache()
+    cached = cache.block("k", partial(section, "scoped:1"), block_id="scoped:9")
+    view = modal([FrozenBlock(frozen), FrozenBlock(frozen, block_id="scoped:2"), cached, section("fresh")])
+    view.private_metadata = '{"a": "\\"quoted\\" 焚き火"}'
+
+    assert json.loads(view_json(view)) == view.to_dict()
+    assert [block["block_id"] for block in json.loads(view_json(view))["blocks"]] == [
+        "scoped:1",
+        "scoped:2",
+        "scoped:9",
+        "fresh",
+    ]
+
+
+def test_a_view_as_json_text_is_validated_as_to_dict_validates_it() -> None:
+    frozen = section("one").to_dict()
+
+    with pytest.raises(SlackObjectFormationError, match="between 1 and 100 blocks"):
+        view_json(modal([FrozenBlock(frozen, block_id=f"b{n}") for n in range(101)]))
+    with pytest.raises(SlackObjectFormationError, match="block_id"):
+        view_json(modal([FrozenBlock(frozen, block_id="x" * 256)]))
+    with pytest.raises(SlackObjectFormationError, match="title"):
+        view_json(View(type="modal", title=PlainTextObject(text="t" * 25), blocks=[FrozenBlock(frozen)]))
+    with pytest.raises(SlackObjectFormationError):
+        view_json(modal([SectionBlock(block_id="b", text=MarkdownTextObject(text="x" * 3001))]))
 
 
 def test_patching_the_block_id_leaves_the_frozen_json_as_it_was() -> None:
@@ -137,10 +166,11 @@ def test_the_cached_modal_is_the_modal_built_afresh(t: Translator, name: str) ->
     form = FORMS[name]
 
     first = assess_modal(t, cfg, form, "{}").to_dict()
-    again = assess_modal(t, cfg, form, "{}").to_dict()
+    again = assess_modal(t, cfg, form, "{}")
 
     assert_same_payload(first, uncached_modal(t, cfg, form))
-    assert_same_payload(again, first)
+    assert_same_payload(again.to_dict(), first)
+    assert_same_payload(json.loads(view_json(again)), first)
 
 
 @pytest.mark.parametrize("t", [JA, EN], ids=["ja", "en"])
@@ -158,8 +188,8 @@ def test_an_account_with_the_same_answers_as_another_is_served_from_the_cache(t:
     view = assess_modal(t, cfg, other, "{}")
     payload = view.to_dict()
 
-    assert len(ASSESS_BLOCKS) == entries
-    assert sum(isinstance(block, FrozenBlock) for block in view.blocks) >= len(cfg.questions) + 7
+    assert len(ASSESS_BLOCKS) == entries + 1  # its account line: no owner
+    assert sum(isinstance(block, FrozenBlock) for block in view.blocks) >= len(cfg.questions) + 10
     assert_same_payload(payload, uncached_modal(t, cfg, other))
     block_ids = [block.get("block_id") for block in payload["blocks"]]
     assert {"question:po_engagement:43", "question:open_opposition:43", "renewal:43"} <= set(block_ids)
