@@ -165,7 +165,7 @@ class FrozenBlock(Block):
 
 
 def json_text(value: Any) -> str:
-    """Compact JSON, non-ASCII as is (Slack reads UTF-8; escaping would double the size of Japanese)."""
+    """Compact JSON, non-ASCII kept as is (the cached text stays half the size of escaped Japanese)."""
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
