@@ -123,14 +123,11 @@ class FormInbox:
 
     def _write(self, puts: list[_Put]) -> None:
         forms = [NewForm(put.kind, put.user_slack_id, put.payload) for put in puts]
-
-        def write(session: Session) -> None:
-            form_inbox.put_many(session, forms, now=self._deps.now())
-
         started = time.monotonic()
         while True:
             try:
-                in_one_write(self._deps.database, write)
+                with self._deps.database.single_statement() as connection:
+                    form_inbox.put_many(connection, forms, now=self._deps.now())
                 break
             except Exception:
                 error_id = secrets.token_hex(4)

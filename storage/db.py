@@ -10,10 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from time import monotonic
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 5_000
@@ -25,6 +27,12 @@ SQLITE_POOL_SIZE = 24
 SERVER_POOL_SIZE = 12
 """Pooled connections to a database server per process (and as many again in overflow): each is a
 server process on PostgreSQL, so fewer than SQLite's."""
+
+PING_AFTER_IDLE_SECONDS = 5.0
+"""A pooled connection to a database server that sat idle longer than this is pinged before use (a
+server restart or an idle timeout may have closed it meanwhile). One returned moments ago is not: under
+load, a ping on every checkout was one more round trip in every ack that touches the database."""
+_RETURNED_AT = "takibi_returned_at"
 
 SQLITE_BEGIN_OPTION = "takibi_sqlite_begin"
 """Execution option naming the SQLite BEGIN mode (``"IMMEDIATE"``, or ``"NONE"`` for no BEGIN); see
@@ -41,7 +49,13 @@ def is_sqlite(url: str | URL) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def make_engine(url: str, *, sqlite_foreign_keys: bool = True, **kwargs: Any) -> Engine:
+def make_engine(
+    url: str,
+    *,
+    sqlite_foreign_keys: bool = True,
+    ping_after_idle_seconds: float = PING_AFTER_IDLE_SECONDS,
+    **kwargs: Any,
+) -> Engine:
     """Create an engine with the settings takibi relies on.
 
     For SQLite: the parent folder of a file database is created; every connection gets WAL (readers do
@@ -52,18 +66,22 @@ def make_engine(url: str, *, sqlite_foreign_keys: bool = True, **kwargs: Any) ->
 
     ``sqlite_foreign_keys=False`` is for migrations only: Alembic's batch mode drops and recreates
     tables, and with enforcement on, dropping a parent table would cascade-delete its children.
+    For a database server, a pooled connection idle for ``ping_after_idle_seconds`` is pinged before use
+    and replaced if the server closed it (see :data:`PING_AFTER_IDLE_SECONDS`).
+
     Extra keyword arguments go to :func:`sqlalchemy.create_engine`.
     """
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        kwargs.setdefault("pool_pre_ping", True)
         if "poolclass" not in kwargs:
             # As for SQLite below: the threads that check a connection out at once (listeners building
             # modals, pre-ack checks, the form writer, jobs) outnumber the default 5 + 10, and a
             # listener waiting for a pooled connection keeps Slack waiting for its ack.
             kwargs.setdefault("pool_size", SERVER_POOL_SIZE)
             kwargs.setdefault("max_overflow", SERVER_POOL_SIZE)
-        return create_engine(parsed, **kwargs)
+        server = create_engine(parsed, **kwargs)
+        _ping_when_idle(server, ping_after_idle_seconds)
+        return server
 
     _create_parent_folder(parsed)
     file = parsed.database and parsed.database != ":memory:" and not parsed.database.startswith("file:")
@@ -99,6 +117,26 @@ def make_engine(url: str, *, sqlite_foreign_keys: bool = True, **kwargs: Any) ->
             connection.exec_driver_sql(f"BEGIN {options.get(SQLITE_BEGIN_OPTION, 'DEFERRED')}")
 
     return engine
+
+
+def _ping_when_idle(engine: Engine, idle_seconds: float) -> None:
+    """SQLAlchemy's ``pool_pre_ping``, for connections idle longer than ``idle_seconds`` only: raising
+    ``DisconnectionError`` at checkout makes the pool discard the connection and hand out a new one."""
+
+    def returned(dbapi_connection: Any, record: Any) -> None:
+        record.info[_RETURNED_AT] = monotonic()
+
+    event.listen(engine, "connect", returned)
+    event.listen(engine, "checkin", returned)
+
+    @event.listens_for(engine, "checkout")
+    def _ping_if_idle(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+        if monotonic() - record.info.get(_RETURNED_AT, 0.0) < idle_seconds:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            raise DisconnectionError(f"connection closed while idle: {error}") from error
 
 
 def _create_parent_folder(url: URL) -> None:
@@ -156,6 +194,19 @@ class Database:
         SQLite gets no BEGIN from the begin hook rather than SQLAlchemy's ``AUTOCOMMIT`` level, whose
         reset on check-in would put the driver back into its legacy implicit-transaction mode.
         """
+        with self._autocommit() as connection:
+            yield connection
+
+    @contextmanager
+    def single_statement(self) -> Iterator[Connection]:
+        """Yield a connection for one writing statement that is a whole change by itself (the form
+        inbox's multi-row INSERT): it commits on its own, with no BEGIN and COMMIT around it, one round
+        trip on PostgreSQL instead of three. On SQLite it waits for the write lock as any write does."""
+        with self._autocommit() as connection:
+            yield connection
+
+    @contextmanager
+    def _autocommit(self) -> Iterator[Connection]:
         if self.engine.dialect.name == "sqlite":
             options: dict[str, Any] = {SQLITE_BEGIN_OPTION: "NONE"}
         else:

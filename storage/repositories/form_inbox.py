@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, Connection, and_, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.enums import FormOutcome
@@ -51,12 +51,13 @@ class NewForm:
     payload: dict[str, Any]
 
 
-def put_many(session: Session, forms: Sequence[NewForm], *, now: datetime) -> None:
+def put_many(connection: Connection | Session, forms: Sequence[NewForm], *, now: datetime) -> None:
     """Queue several forms with one multi-row INSERT (no ORM objects: the writer thread that runs it
-    shares the GIL with the threads answering Slack). The caller commits."""
+    shares the GIL with the threads answering Slack): a whole change by itself, so it may run on a
+    ``Database.single_statement`` connection; in a session, the caller commits."""
     if not forms:
         return
-    session.execute(
+    connection.execute(
         insert(FormSubmission),
         [
             {

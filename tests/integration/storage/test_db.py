@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Engine, func, insert, select, text
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from storage.db import Database, default_sqlite_url, is_sqlite, make_engine
 from storage.enums import KeyPersonRole
@@ -151,3 +152,44 @@ def test_immediate_unit_of_work_takes_the_sqlite_write_lock_at_begin(tmp_path: P
     finally:
         database.dispose()
     assert (deferred, immediate) == (None, "database is locked")
+
+
+# --- single statements and idle connections -------------------------------------------------------
+
+
+def test_a_single_statement_commits_on_its_own(database: Database) -> None:
+    with database.single_statement() as connection:
+        connection.execute(insert(Account), [{"external_id": "C-9", "name": "焚き火商事", "segment": "SMB"}])
+
+    with database.unit_of_work() as session:
+        assert session.scalars(select(Account.name)).all() == ["焚き火商事"]
+
+
+def _backend_pid(engine: Engine) -> int:
+    with engine.connect() as connection:
+        return int(connection.execute(text("SELECT pg_backend_pid()")).scalar_one())
+
+
+def _terminate(engine: Engine, pid: int) -> None:
+    with engine.connect() as connection:
+        connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    time.sleep(0.2)  # the server closes the socket after the function returns
+
+
+@pytest.mark.parametrize("idle_seconds", [0.0, 60.0], ids=["idle", "just-returned"])
+def test_a_server_connection_closed_while_idle_is_replaced_only_once_idle(
+    postgres_url: str, idle_seconds: float
+) -> None:
+    engine = make_engine(postgres_url, ping_after_idle_seconds=idle_seconds, pool_size=1, max_overflow=0)
+    other = make_engine(postgres_url)
+    try:
+        first = _backend_pid(engine)
+        _terminate(other, first)
+        if idle_seconds:
+            # Not pinged: the first use of the closed connection fails (and the pool drops it).
+            with pytest.raises(OperationalError):
+                _backend_pid(engine)
+        assert _backend_pid(engine) != first
+    finally:
+        engine.dispose()
+        other.dispose()
