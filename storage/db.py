@@ -66,6 +66,7 @@ def make_engine(
 
     ``sqlite_foreign_keys=False`` is for migrations only: Alembic's batch mode drops and recreates
     tables, and with enforcement on, dropping a parent table would cascade-delete its children.
+
     For a database server, a pooled connection idle for ``ping_after_idle_seconds`` is pinged before use
     and replaced if the server closed it (see :data:`PING_AFTER_IDLE_SECONDS`).
 
