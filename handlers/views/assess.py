@@ -119,19 +119,17 @@ def _account_picker(t: Translate, form: AssessForm) -> InputBlock:
 
 
 def _account_info(t: Translate, form: AssessForm) -> Block:
-    """By segment and owner, which many accounts share."""
+    """Cached by its text: segment and owner, which many accounts share."""
     account = form.account
-    segment, owner_id = (account.segment, account.owner_slack_id) if account is not None else (None, None)
-
-    def build() -> ContextBlock:
-        if account is None:
-            text = t("assess.pick_first")
-        else:
-            owner = f"<@{owner_id}>" if owner_id else t("account.no_owner")
-            text = t("assess.account_info", segment=escape(segment or ""), owner=owner)
-        return ContextBlock(block_id=AssessBlock.ACCOUNT_INFO, elements=[MarkdownTextObject(text=text)])
-
-    return ASSESS_BLOCKS.block(("account_info", t.locale, account is None, segment, owner_id), build)
+    if account is None:
+        text = t("assess.pick_first")
+    else:
+        owner = f"<@{account.owner_slack_id}>" if account.owner_slack_id else t("account.no_owner")
+        text = t("assess.account_info", segment=escape(account.segment), owner=owner)
+    return ASSESS_BLOCKS.block(
+        ("account_info", text),
+        lambda: ContextBlock(block_id=AssessBlock.ACCOUNT_INFO, elements=[MarkdownTextObject(text=text)]),
+    )
 
 
 def _element_header(t: Translate, config: TakibiConfig, element: Element) -> HeaderBlock:
